@@ -1,0 +1,93 @@
+"""One root exception; each subclass also inherits the built-in it resembles (as gpiozero's exc.py)."""
+
+from __future__ import annotations
+
+
+class MadoguchiError(Exception):
+    """Root of every error madoguchi raises on purpose."""
+
+
+class ConfigError(MadoguchiError, ValueError):
+    """The configuration file is missing, unreadable or invalid."""
+
+
+class ModelError(MadoguchiError, RuntimeError):
+    """A model file is missing, corrupt or does not match MODELS.md."""
+
+
+class FaceError(MadoguchiError, ValueError):
+    """The image cannot be scored as it is; `reason` says why in a word staff can act on."""
+
+    reason = "face"
+
+
+class UnreadableImage(FaceError):
+    reason = "unreadable_image"
+
+
+class NoFaceFound(FaceError):
+    reason = "no_face"
+
+
+class MultipleFacesFound(FaceError):
+    reason = "multiple_faces"
+
+
+class FaceTooSmall(FaceError):
+    reason = "face_too_small"
+
+
+class PhotoNotFound(FaceError):
+    """No ID photo could be located on a scanned page (includes a blank page)."""
+
+    reason = "no_photo"
+
+
+class BlankPage(PhotoNotFound):
+    reason = "blank_page"
+
+
+class SeveralPhotos(PhotoNotFound):
+    reason = "several_photos"
+
+
+class PhotoTooSmall(PhotoNotFound):
+    reason = "photo_too_small"
+
+
+class PhotoCutOff(PhotoNotFound):
+    reason = "photo_cut_off"
+
+
+class PhotoRotated(PhotoNotFound):
+    """The page is rotated beyond what deskewing can recover."""
+
+    reason = "photo_rotated"
+
+
+class HardwareError(MadoguchiError, OSError):
+    """A device failed; the transaction shows it and the daemon keeps serving."""
+
+
+class DeviceNotFound(HardwareError):
+    """The device is not connected, or its driver cannot find it."""
+
+
+class DeviceClosed(HardwareError):
+    """The device was used after close()."""
+
+
+class CameraGone(HardwareError):
+    pass
+
+
+class ScannerGone(HardwareError):
+    pass
+
+
+class PrinterError(HardwareError):
+    pass
+
+
+class PrinterOutOfPaper(PrinterError):
+    pass

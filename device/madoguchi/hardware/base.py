@@ -1,0 +1,82 @@
+"""What the transaction asks of each device: small protocols, so real drivers and doubles are swappable.
+
+Images cross these boundaries as RGB ``uint8`` arrays (H, W, 3) from the camera and scanner, and as
+Pillow images to the display and printer, which only receive what was already rendered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+from PIL import Image
+
+
+@runtime_checkable
+class Camera(Protocol):
+    """The visitor camera. ``read()`` returns the newest frame or raises CameraGone."""
+
+    def start(self) -> None: ...
+    def read(self) -> np.ndarray: ...
+    def stop(self) -> None: ...
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class Scanner(Protocol):
+    """The document scanner. ``scan()`` returns one whole page or raises ScannerGone."""
+
+    def scan(self, *, dpi: int) -> np.ndarray: ...
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class Display(Protocol):
+    """The staff-facing LCD. ``show()`` sends one fully rendered frame of exactly ``size``."""
+
+    @property
+    def size(self) -> tuple[int, int]: ...
+    def show(self, frame: Image.Image) -> None: ...
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class Printer(Protocol):
+    """The slip printer. ``print_slip()`` prints one rendered slip and cuts, or raises PrinterError."""
+
+    @property
+    def width_px(self) -> int: ...
+    def print_slip(self, slip: Image.Image) -> None: ...
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class Buttons(Protocol):
+    """Staff buttons. Callbacks run on a driver thread: they must only queue an event."""
+
+    when_start: Callable[[], None] | None
+    when_mode: Callable[[], None] | None
+    when_cancel: Callable[[], None] | None
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class Hardware:
+    """The set of devices one daemon drives, and where each came from (for the journal)."""
+
+    camera: Camera
+    scanner: Scanner
+    display: Display
+    printer: Printer
+    buttons: Buttons
+    origin: dict[str, str]
+
+    def close(self) -> None:
+        for device in (self.camera, self.scanner, self.display, self.printer, self.buttons):
+            try:
+                device.close()
+            except Exception:  # noqa: BLE001 - closing must reach every device
+                pass
