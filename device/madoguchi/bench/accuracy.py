@@ -1,0 +1,170 @@
+"""`madoguchi bench accuracy`: the full on-device pipeline over a pair list, by the 10-fold protocol.
+
+Each distinct image is described once (a card-scan left side once per pair, since every pair gets
+its own simulated scan). Where no face is found the benchmark still scores the image, as the LFW
+reference figures do, from a box at the image centre, and counts it in ``failed_to_detect``; the
+appliance itself would ask for a rescan instead.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from madoguchi.bench.metrics import Figures, figures
+from madoguchi.bench.pairs import Pair
+from madoguchi.engine import FaceEngine
+from madoguchi.engine.align import face_chip
+from madoguchi.engine.detect import Detection
+from madoguchi.engine.types import Face, FaceBox
+from madoguchi.errors import FaceError
+
+
+@dataclass(frozen=True)
+class Side:
+    """One image to describe: a file, and for a simulated card scan the seed of its scan."""
+
+    path: Path
+    scan_seed: int | None = None
+
+
+@dataclass(frozen=True)
+class Described:
+    side: Side
+    descriptor: np.ndarray
+    detected: bool
+    located: bool
+    ms: float
+
+
+def read_rgb(path: Path) -> np.ndarray:
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        raise FileNotFoundError(f"cannot read image {path}")
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def centre_face(engine: FaceEngine, rgb: np.ndarray) -> Face:
+    """The benchmark's fallback: the mesh run on a box at the image centre."""
+    h, w = rgb.shape[:2]
+    box = np.array([w * 0.25, h * 0.25, w * 0.75, h * 0.75], np.float32)
+    eyes = np.array([[w * 0.4, h * 0.42], [w * 0.6, h * 0.42]], np.float32)
+    keypoints = np.concatenate([eyes, np.tile([[w * 0.5, h * 0.55]], (4, 1))]).astype(np.float32)
+    landmarks = engine.mesh.locate(rgb, Detection(box=box, keypoints=keypoints, score=0.0))
+    return Face(box=FaceBox(*map(float, box), 0.0), points=landmarks.five)
+
+
+def nearest_centre(faces: list[Face], rgb: np.ndarray) -> Face:
+    centre = np.array([rgb.shape[1] / 2, rgb.shape[0] / 2])
+    return min(faces, key=lambda face: float(np.linalg.norm(np.array(face.box.center) - centre)))
+
+
+class Describer:
+    """Runs in each worker process: one engine, one image at a time."""
+
+    engine: FaceEngine | None = None
+
+    @classmethod
+    def start(cls, models: Path | None) -> None:
+        cv2.setNumThreads(1)
+        cls.engine = FaceEngine.load(models, threads=1)
+
+    @classmethod
+    def describe(cls, side: Side) -> Described:
+        engine = cls.engine
+        assert engine is not None, "Describer.start() runs first in every worker"
+        rgb = read_rgb(side.path)
+        located = True
+        if side.scan_seed is not None:
+            rgb, located = _scanned_photo(engine, rgb, side.scan_seed)
+        started = time.perf_counter()
+        faces = engine.find_faces(rgb)
+        face = nearest_centre(faces, rgb) if faces else centre_face(engine, rgb)
+        descriptor = engine.describe(face_chip(rgb, face.points))
+        ms = (time.perf_counter() - started) * 1000
+        return Described(side, descriptor, bool(faces), located, ms)
+
+
+def _scanned_photo(engine: FaceEngine, rgb: np.ndarray, seed: int) -> tuple[np.ndarray, bool]:
+    """Print and scan the reference side onto a card page, then find the photo on the page."""
+    from madoguchi.document.cardscan import scan_pair_left
+    from madoguchi.document.locate import locate_photo
+
+    page = scan_pair_left(rgb, seed)
+    try:
+        return locate_photo(page, engine, dpi=300).image, True
+    except FaceError:
+        return page, False
+
+
+def sides_of(pairs: list[Pair], *, card_scan: bool) -> tuple[list[Side], list[tuple[Side, Side]]]:
+    """Distinct images to describe, and each pair as two of them."""
+    sides: dict[Side, None] = {}
+    pair_sides = []
+    for index, pair in enumerate(pairs):
+        left = Side(pair.left, scan_seed=index if card_scan else None)
+        right = Side(pair.right)
+        sides.setdefault(left)
+        sides.setdefault(right)
+        pair_sides.append((left, right))
+    return list(sides), pair_sides
+
+
+def describe_all(sides: list[Side], *, worker: type, start_args: tuple, jobs: int) -> Iterator[Described]:
+    """``worker.describe`` over every side, in ``jobs`` processes each set up by ``worker.start``."""
+    if jobs <= 1:
+        worker.start(*start_args)
+        yield from map(worker.describe, sides)
+        return
+    with ProcessPoolExecutor(jobs, initializer=worker.start, initargs=start_args) as pool:
+        yield from pool.map(worker.describe, sides, chunksize=16)
+
+
+@dataclass(frozen=True)
+class AccuracyRun:
+    figures: Figures
+    distances: np.ndarray
+    same: np.ndarray
+    failed_to_detect: int
+    failed_to_locate: int
+    median_ms: float
+
+
+def evaluate(
+    pairs: list[Pair], described: Iterable[Described], pair_sides: list[tuple[Side, Side]]
+) -> AccuracyRun:
+    by_side = {d.side: d for d in described}
+    distances = np.array(
+        [float(np.linalg.norm(by_side[a].descriptor - by_side[b].descriptor)) for a, b in pair_sides]
+    )
+    same = np.array([p.same for p in pairs])
+    folds = np.array([p.fold for p in pairs])
+    return AccuracyRun(
+        figures=figures(distances, same, folds),
+        distances=distances,
+        same=same,
+        failed_to_detect=sum(not d.detected for d in by_side.values()),
+        failed_to_locate=sum(not d.located for d in by_side.values()),
+        median_ms=float(np.median([d.ms for d in by_side.values()])),
+    )
+
+
+def run(
+    pairs: list[Pair],
+    *,
+    models: Path | None = None,
+    card_scan: bool = False,
+    jobs: int | None = None,
+    worker: type = Describer,
+) -> AccuracyRun:
+    sides, pair_sides = sides_of(pairs, card_scan=card_scan)
+    jobs = jobs or min(4, os.cpu_count() or 1)
+    start_args = (models,) if worker is Describer else ()
+    return evaluate(pairs, describe_all(sides, worker=worker, start_args=start_args, jobs=jobs), pair_sides)

@@ -1,0 +1,65 @@
+"""Pair lists for the accuracy benchmark: LFW's pairs.txt, or a TSV with left, right, same.
+
+``left`` is the reference side (an ID photo, or a whole scanned page on which the photo must be
+found) and ``right`` the live capture.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Pair:
+    left: Path
+    right: Path
+    same: bool
+    fold: int
+
+
+def lfw_pairs(pairs_txt: Path, images: Path) -> list[Pair]:
+    """LFW's View 2: a header "10 300", then per fold 300 same-person and 300 different pairs."""
+    lines = pairs_txt.read_text(encoding="utf-8").split("\n")
+    folds, per_fold = (int(v) for v in lines[0].split())
+
+    def image(name: str, number: str) -> Path:
+        return images / name / f"{name}_{int(number):04d}.jpg"
+
+    pairs = []
+    for index, line in enumerate(filter(None, (line.strip() for line in lines[1:]))):
+        fields = line.split()
+        fold = index // (2 * per_fold)
+        if len(fields) == 3:
+            pairs.append(Pair(image(fields[0], fields[1]), image(fields[0], fields[2]), True, fold))
+        elif len(fields) == 4:
+            pairs.append(Pair(image(fields[0], fields[1]), image(fields[2], fields[3]), False, fold))
+        else:
+            raise ValueError(f"{pairs_txt}: line {index + 2} is not a pair: {line!r}")
+    if len(pairs) != folds * 2 * per_fold:
+        raise ValueError(f"{pairs_txt}: expected {folds * 2 * per_fold} pairs, found {len(pairs)}")
+    return pairs
+
+
+TRUE_WORDS = {"1", "true", "yes", "same"}
+FALSE_WORDS = {"0", "false", "no", "different"}
+
+
+def tsv_pairs(path: Path, root: Path, *, folds: int = 10) -> list[Pair]:
+    """A TSV with the header ``left<TAB>right<TAB>same``; paths relative to ``root``.
+
+    Pairs are dealt into ``folds`` folds in file order, same and different alike, so that the
+    10-fold protocol applies to any list.
+    """
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle, delimiter="\t")
+        if reader.fieldnames is None or not {"left", "right", "same"} <= set(reader.fieldnames):
+            raise ValueError(f"{path}: the header must be left<TAB>right<TAB>same")
+        pairs = []
+        for line, row in enumerate(reader, start=2):
+            word = row["same"].strip().lower()
+            if word not in TRUE_WORDS | FALSE_WORDS:
+                raise ValueError(f"{path}:{line}: 'same' must be 1/0 or true/false, not {row['same']!r}")
+            pairs.append(Pair(root / row["left"], root / row["right"], word in TRUE_WORDS, 0))
+    return [Pair(p.left, p.right, p.same, i * folds // max(1, len(pairs))) for i, p in enumerate(pairs)]

@@ -1,0 +1,144 @@
+"""Face detection with MediaPipe BlazeFace (full-range model, 192x192), on frames and on whole pages.
+
+BlazeFace sees the image letterboxed to 192x192, so a face must cover a fair share of what it sees.
+A camera frame is seen whole. A scanned page is also cut into overlapping tiles whose size is chosen
+so that the smallest face we accept (``min_face`` pixels on the page) still appears about 40 px tall
+to the model. Detections from all views are merged with MediaPipe's weighted non-maximum suppression.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from madoguchi.engine.runtime import TfliteModel
+
+INPUT_SIZE = 192
+MIN_SCORE = 0.5
+IOU_MERGE = 0.3
+# A face `min_face` px tall on the page should be about this tall in the model's 192x192 input.
+TILE_FACE_PX = 40
+TILE_OVERLAP = 0.25
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One face as BlazeFace sees it: box (x0, y0, x1, y1) and 6 keypoints, in image pixels.
+
+    Keypoints: subject's right eye, left eye, nose tip, mouth centre, right ear, left ear.
+    """
+
+    box: np.ndarray
+    keypoints: np.ndarray
+    score: float
+
+
+def _anchors(size: int = INPUT_SIZE, stride: int = 4) -> np.ndarray:
+    """Anchor centres of the full-range model: one per cell of a (size/stride)^2 grid."""
+    cells = size // stride
+    centres = (np.arange(cells, dtype=np.float32) + 0.5) / cells
+    xs, ys = np.meshgrid(centres, centres)
+    return np.stack([xs.ravel(), ys.ravel()], axis=1)
+
+
+class FaceDetector:
+    """BlazeFace full-range: ``detect(rgb)`` returns every face at least ``min_face`` px tall."""
+
+    def __init__(self, model: TfliteModel) -> None:
+        if model.input_shape != (1, INPUT_SIZE, INPUT_SIZE, 3):
+            raise ValueError(f"{model.path.name}: expected a 192x192 BlazeFace model")
+        self._model = model
+        self._anchors = _anchors()
+
+    def detect(self, rgb: np.ndarray, *, min_face: int | None = None) -> list[Detection]:
+        """Faces in ``rgb`` (H, W, 3 uint8), best first. ``min_face`` turns on tiling for pages."""
+        views = [(0, 0, rgb.shape[1], rgb.shape[0])]
+        if min_face:
+            views += _tiles(rgb.shape[1], rgb.shape[0], tile=min_face * INPUT_SIZE // TILE_FACE_PX)
+        candidates: list[np.ndarray] = []
+        for x0, y0, x1, y1 in views:
+            candidates.append(self._detect_view(rgb[y0:y1, x0:x1], offset=(x0, y0)))
+        merged = _weighted_nms(np.concatenate(candidates))
+        return [
+            Detection(box=row[0:4], keypoints=row[4:16].reshape(6, 2), score=float(row[16])) for row in merged
+        ]
+
+    def _detect_view(self, view: np.ndarray, *, offset: tuple[int, int]) -> np.ndarray:
+        """Rows of [x0, y0, x1, y1, 6 keypoints (x, y), score] in image pixels."""
+        height, width = view.shape[:2]
+        scale = INPUT_SIZE / max(height, width)
+        resized = cv2.resize(
+            view, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA
+        )
+        canvas = np.zeros((INPUT_SIZE, INPUT_SIZE, 3), np.float32)
+        pad_y, pad_x = (INPUT_SIZE - resized.shape[0]) // 2, (INPUT_SIZE - resized.shape[1]) // 2
+        canvas[pad_y : pad_y + resized.shape[0], pad_x : pad_x + resized.shape[1]] = resized / 127.5 - 1.0
+        regressors, classifiers = self._model.run(canvas[np.newaxis])
+        logits = np.clip(classifiers.reshape(-1), -80, 80)
+        scores = 1.0 / (1.0 + np.exp(-logits))
+        keep = scores >= MIN_SCORE
+        if not keep.any():
+            return np.empty((0, 17), np.float32)
+        raw = regressors.reshape(-1, 8, 2)[keep] / INPUT_SIZE
+        anchors = self._anchors[keep]
+        centre, size = raw[:, 0] + anchors, raw[:, 1]
+        points = raw[:, 2:] + anchors[:, np.newaxis]
+        boxes = np.concatenate([centre - size / 2, centre + size / 2], axis=1).reshape(-1, 2, 2)
+        # input-normalised -> view pixels -> image pixels
+        to_pixels = INPUT_SIZE / scale
+        shift = np.array([pad_x, pad_y], np.float32) / INPUT_SIZE
+        boxes = (boxes - shift) * to_pixels + offset
+        points = (points - shift) * to_pixels + offset
+        rows = np.concatenate([boxes.reshape(-1, 4), points.reshape(-1, 12), scores[keep, None]], axis=1)
+        valid = (rows[:, 2] > rows[:, 0]) & (rows[:, 3] > rows[:, 1])
+        return rows[valid].astype(np.float32)
+
+
+def _tiles(width: int, height: int, *, tile: int) -> list[tuple[int, int, int, int]]:
+    """Overlapping square views of side ``tile`` covering the image; none if one view suffices."""
+    if tile >= max(width, height) * 0.75:
+        return []
+    step = max(1, int(tile * (1 - TILE_OVERLAP)))
+    xs = sorted({*range(0, max(1, width - tile), step), max(0, width - tile)})
+    ys = sorted({*range(0, max(1, height - tile), step), max(0, height - tile)})
+    return [(x, y, min(width, x + tile), min(height, y + tile)) for y in ys for x in xs]
+
+
+def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    x0 = np.maximum(box[0], boxes[:, 0])
+    y0 = np.maximum(box[1], boxes[:, 1])
+    x1 = np.minimum(box[2], boxes[:, 2])
+    y1 = np.minimum(box[3], boxes[:, 3])
+    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
+    area = (box[2] - box[0]) * (box[3] - box[1])
+    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    return inter / np.maximum(area + areas - inter, 1e-6)
+
+
+def _weighted_nms(rows: np.ndarray) -> list[np.ndarray]:
+    """MediaPipe's blending NMS: overlapping detections are averaged, weighted by their scores.
+
+    Overlap is also measured against the smaller box, so a face cut in half at a tile's edge is
+    absorbed by the whole face found in the neighbouring tile instead of reported twice.
+    """
+    rows = rows[np.argsort(-rows[:, 16])]
+    merged = []
+    while len(rows):
+        best = rows[0]
+        x0 = np.maximum(best[0], rows[:, 0])
+        y0 = np.maximum(best[1], rows[:, 1])
+        x1 = np.minimum(best[2], rows[:, 2])
+        y1 = np.minimum(best[3], rows[:, 3])
+        inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
+        areas = (rows[:, 2] - rows[:, 0]) * (rows[:, 3] - rows[:, 1])
+        smaller = np.minimum(areas, areas[0])
+        overlapping = _iou(best, rows) > IOU_MERGE
+        contained = inter / np.maximum(smaller, 1e-6) > 0.8
+        group = rows[overlapping]
+        weights = group[:, 16:17]
+        blended = (group[:, :16] * weights).sum(axis=0) / weights.sum()
+        merged.append(np.concatenate([blended, best[16:17]]))
+        rows = rows[~(overlapping | contained)]
+    return merged

@@ -1,0 +1,71 @@
+"""Face-mesh landmarks (MediaPipe face_landmark, 468 points) and the five points dlib aligns on.
+
+The mesh model sees a 192x192 crop around the detection, rotated so the eyes are level and 1.5x the
+detector's box, as MediaPipe's face-landmark graph prepares it. From the 468 points we take the
+ones that match dlib's 5-point annotation: the four eye corners and the base of the nose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from madoguchi.engine.detect import Detection
+from madoguchi.engine.runtime import TfliteModel
+
+INPUT_SIZE = 192
+ROI_SCALE = 1.5
+# Mesh indices in dlib's 5-point order: the eye on the image's right (outer, inner corner), the eye
+# on the image's left (outer, inner corner), then the base of the nose (subnasale).
+DLIB_FIVE = (263, 362, 33, 133, 2)
+
+
+@dataclass(frozen=True)
+class Landmarks:
+    """468 mesh points in image pixels (x, y), and the model's confidence that a face is there."""
+
+    points: np.ndarray
+    presence: float
+
+    @property
+    def five(self) -> np.ndarray:
+        return self.points[list(DLIB_FIVE)]
+
+
+class FaceMesh:
+    """``locate(rgb, detection)`` returns the face mesh in image coordinates."""
+
+    def __init__(self, model: TfliteModel) -> None:
+        if model.input_shape != (1, INPUT_SIZE, INPUT_SIZE, 3):
+            raise ValueError(f"{model.path.name}: expected the 192x192 face-landmark model")
+        self._model = model
+
+    def locate(self, rgb: np.ndarray, detection: Detection) -> Landmarks:
+        to_roi = _roi_transform(detection)
+        crop = cv2.warpAffine(
+            rgb, to_roi, (INPUT_SIZE, INPUT_SIZE), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        )
+        mesh, presence = self._model.run((crop.astype(np.float32) / 255.0)[np.newaxis])
+        roi_points = mesh.reshape(-1, 3)[:, :2]
+        back = cv2.invertAffineTransform(to_roi)
+        points = roi_points @ back[:, :2].T + back[:, 2]
+        score = float(1.0 / (1.0 + np.exp(-np.clip(presence.item(), -80, 80))))
+        return Landmarks(points=points.astype(np.float32), presence=score)
+
+
+def _roi_transform(detection: Detection) -> np.ndarray:
+    """Affine map from image pixels into the 192x192 mesh input (rotation levels the eyes)."""
+    right_eye, left_eye = detection.keypoints[0], detection.keypoints[1]
+    # In the image the subject's right eye is on the left; the angle rotates the eye line level.
+    angle = np.arctan2(left_eye[1] - right_eye[1], left_eye[0] - right_eye[0])
+    x0, y0, x1, y1 = detection.box
+    centre = ((x0 + x1) / 2, (y0 + y1) / 2)
+    side = max(x1 - x0, y1 - y0) * ROI_SCALE
+    scale = INPUT_SIZE / side
+    cos, sin = np.cos(-angle) * scale, np.sin(-angle) * scale
+    # rotate by -angle about the centre, scale, and move the centre to the middle of the input
+    matrix = np.array([[cos, -sin, 0.0], [sin, cos, 0.0]])
+    matrix[:, 2] = np.array([INPUT_SIZE / 2, INPUT_SIZE / 2]) - matrix[:, :2] @ np.array(centre)
+    return matrix

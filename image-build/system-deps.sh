@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Debian packages madoguchi needs beside its Python dependencies: SANE (runtime, and headers to
+# build python-sane), a Japanese font for the LCD and the slip. Installs only what is missing.
+# Used by `make setup` on a developer's machine or CI, and by the Pi/Jetson image build.
+set -euo pipefail
+
+packages=(sane-utils libsane1 libsane-dev fonts-ipaexfont-gothic python3-venv python3-dev gcc)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "installing Debian packages: ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,51 @@
+"""Shared fixtures. Fixtures swap factories and pass doubles in; nothing is monkeypatched."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from gpiozero.pins.mock import MockFactory
+
+from madoguchi.hardware import HardwareSettings, make_hardware
+
+
+@pytest.fixture(scope="session", autouse=True)
+def sane_config_dir(tmp_path_factory):
+    """Point SANE at a dll.conf naming only its ``test`` backend.
+
+    Autouse and session-wide, because SANE reads its configuration once, at the process's first
+    ``sane.init()``; a test scanner is then ``test:0`` (300 dpi test patterns) on any machine with
+    libsane, and no real scanner is probed.
+    """
+    config = tmp_path_factory.mktemp("sane")
+    (config / "dll.conf").write_text("test\n")
+    saved = os.environ.get("SANE_CONFIG_DIR")
+    os.environ["SANE_CONFIG_DIR"] = str(config)
+    try:
+        yield config
+    finally:
+        if saved is None:
+            del os.environ["SANE_CONFIG_DIR"]
+        else:
+            os.environ["SANE_CONFIG_DIR"] = saved
+
+
+@pytest.fixture
+def mock_factory():
+    """A fresh gpiozero MockFactory, to pass as ``pin_factory=``; reset afterwards."""
+    factory = MockFactory()
+    try:
+        yield factory
+    finally:
+        factory.reset()
+
+
+@pytest.fixture
+def simulated_hardware():
+    """Every device as its double: FileCamera, SimulatedScanner, luma dummy, VirtualPrinter, mock pins."""
+    hardware = make_hardware(HardwareSettings(kind="simulated"))
+    try:
+        yield hardware
+    finally:
+        hardware.close()

@@ -1,0 +1,39 @@
+"""Real faces for tests that never depend on ../shared: scikit-image ships them in its wheel.
+
+``astronaut()`` is NASA's public-domain portrait of Eileen Collins (512x512). ``lfw_subset()`` holds
+100 tiny (25x25) grey LFW faces (and 100 non-faces), scaled up here: other people, as impostors.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+from skimage import data
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+LFW = SHARED / "lfw"
+
+
+def astronaut() -> np.ndarray:
+    return data.astronaut()
+
+
+def camera_frame(face: np.ndarray, *, size: int = 400, at: tuple[int, int] = (120, 40)) -> np.ndarray:
+    """``face`` scaled to ``size`` px square on a 640x480 grey frame, top-left corner at ``at``."""
+    frame = np.full((480, 640, 3), 100, np.uint8)
+    x, y = at
+    frame[y : y + size, x : x + size] = cv2.resize(face, (size, size), interpolation=cv2.INTER_AREA)
+    return frame
+
+
+def other_people(count: int = 5) -> list[np.ndarray]:
+    """Other people: LFW thumbnails from skimage (its first 100 images are faces, every 20th a new
+    person), scaled to 120 px and set in a grey 240x240 frame so the detector sees some context."""
+    people = []
+    for thumb in data.lfw_subset()[:100:20][:count]:
+        frame = np.full((240, 240), 128, np.uint8)
+        frame[60:180, 60:180] = cv2.resize((thumb * 255).astype(np.uint8), (120, 120), interpolation=cv2.INTER_CUBIC)
+        people.append(cv2.cvtColor(frame, cv2.COLOR_GRAY2RGB))
+    return people

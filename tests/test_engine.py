@@ -1,0 +1,136 @@
+"""The face engine on real faces: scikit-image's astronaut always, LFW when ../shared has it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import cv2
+import numpy as np
+import pytest
+from faces import LFW, astronaut, camera_frame, other_people
+
+from madoguchi.engine import FaceEngine
+from madoguchi.engine.align import CHIP_POINTS, CHIP_SIZE, face_chip, similarity
+from madoguchi.engine.embed import distance
+from madoguchi.errors import MultipleFacesFound, NoFaceFound, UnreadableImage
+
+
+@pytest.fixture(scope="module")
+def engine() -> FaceEngine:
+    return FaceEngine.load()
+
+
+def describe(engine: FaceEngine, rgb: np.ndarray) -> np.ndarray:
+    return engine.describe(engine.align(rgb, engine.find_one_face(rgb)))
+
+
+def test_finds_the_astronaut_with_eyes_above_the_nose(engine):
+    face = engine.find_one_face(astronaut())
+    right_eye, left_eye, nose = face.points[0:2].mean(0), face.points[2:4].mean(0), face.points[4]
+    assert 150 < face.box.x0 < face.box.x1 < 330 and 30 < face.box.y0 < face.box.y1 < 230
+    assert right_eye[0] > nose[0] > left_eye[0]  # dlib order: image-right eye first
+    assert nose[1] > max(right_eye[1], left_eye[1]) + 10
+    assert 30 < face.eye_distance < 80
+
+
+def test_same_person_scores_high_and_other_people_low(engine):
+    reference = astronaut()
+    same = engine.verify(reference, camera_frame(reference))
+    assert same.distance < 0.4 and same.score > 80
+    for person in other_people():
+        other = engine.verify(reference, person)
+        assert other.distance > 0.6, "a different person must be far"
+        assert other.score < same.score
+
+
+def test_score_falls_as_distance_grows(engine):
+    scores = [engine.score(d) for d in (0.2, 0.4, 0.5, 0.6, 0.8)]
+    assert scores == sorted(scores, reverse=True)
+    assert 0 <= scores[-1] < 50 < scores[0] <= 100
+
+
+def test_blank_image_has_no_face(engine):
+    with pytest.raises(NoFaceFound) as caught:
+        engine.verify(np.full((480, 640, 3), 200, np.uint8), astronaut())
+    assert caught.value.side == "reference"
+
+
+def test_two_people_in_the_frame_are_refused(engine):
+    face = astronaut()[0:300, 100:400]
+    frame = np.full((480, 640, 3), 90, np.uint8)
+    frame[90:390, 10:310] = face
+    frame[90:390, 330:630] = face[:, ::-1]
+    with pytest.raises(MultipleFacesFound) as caught:
+        engine.find_one_face(frame, side="live")
+    assert caught.value.side == "live"
+
+
+def test_small_background_face_is_ignored(engine):
+    frame = camera_frame(astronaut(), size=400, at=(40, 40))
+    frame[300:400, 500:600] = cv2.resize(astronaut()[0:300, 100:400], (100, 100))
+    faces = engine.find_faces(frame)
+    assert len(faces) == 2
+    assert engine.find_one_face(frame) is faces[0]
+
+
+def test_face_on_a_300_dpi_card_is_found_by_tiling(engine):
+    card = np.full((638, 1011, 3), 235, np.uint8)
+    card[190:490, 40:290] = cv2.resize(astronaut()[0:300, 100:350], (250, 300))
+    faces = engine.find_faces(card, min_face=120)
+    assert len(faces) == 1
+    assert 40 <= faces[0].box.center[0] <= 290 and 190 <= faces[0].box.center[1] <= 490
+
+
+def test_rejects_what_is_not_an_rgb_image(engine):
+    for bad in (np.zeros((100, 100), np.uint8), np.zeros((100, 100, 3), np.float32), np.zeros((10, 10, 3), np.uint8)):
+        with pytest.raises(UnreadableImage):
+            engine.find_faces(bad)
+
+
+def test_chip_samples_the_image_as_dlib_does():
+    ys, xs = np.mgrid[0:400, 0:400]
+    image = np.repeat((0.3 * xs + 0.2 * ys)[..., None], 3, axis=2).astype(np.uint8)  # a linear ramp
+    angle, scale = 0.35, 1.5
+    rotation = scale * np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    points = CHIP_POINTS @ rotation.T + [60, 40]  # the face: the template, rotated, scaled, moved
+    assert np.allclose(similarity(CHIP_POINTS, points)[:, :2], rotation)
+    chip = face_chip(image, points)
+    assert chip.shape == (CHIP_SIZE, CHIP_SIZE, 3)
+    # dlib maps chip pixels 0 and 149 onto a box of side 150*scale - 1 about the centre's image
+    stretch = (CHIP_SIZE * scale - 1) / ((CHIP_SIZE - 1) * scale)
+    centre = rotation @ [75, 75] + [60, 40]
+    for u, v in [(0, 0), (149, 0), (75, 75), (20, 130)]:
+        x, y = centre + stretch * rotation @ (np.array([u, v]) - 74.5)
+        assert abs(int(chip[v, u, 0]) - (0.3 * x + 0.2 * y)) <= 1.0
+
+
+def test_no_tensorflow_torch_or_dlib_at_run_time():
+    code = textwrap.dedent(
+        """
+        import sys
+        from skimage import data
+        from madoguchi.engine import FaceEngine
+        image = data.astronaut()
+        FaceEngine.load().verify(image, image)
+        heavy = sorted({"tensorflow", "torch", "dlib", "onnxruntime", "face_recognition"} & set(sys.modules))
+        print(",".join(heavy))
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == ""
+
+
+@pytest.mark.skipif(not (LFW / "pairs.txt").is_file(), reason="LFW is not in ../shared/data/lfw")
+def test_lfw_first_pairs_fall_on_the_right_side_of_the_threshold(engine):
+    from madoguchi.bench.accuracy import read_rgb
+    from madoguchi.bench.pairs import lfw_pairs
+
+    pairs = lfw_pairs(LFW / "pairs.txt", LFW / "images")
+    sample = pairs[:40] + pairs[300:340]  # fold 1: 40 same-person pairs, then 40 different
+    right = 0
+    for pair in sample:
+        gap = distance(describe(engine, read_rgb(pair.left)), describe(engine, read_rgb(pair.right)))
+        right += (gap < 0.6) == pair.same
+    assert right >= 0.95 * len(sample)
