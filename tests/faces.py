@@ -34,6 +34,8 @@ def other_people(count: int = 5) -> list[np.ndarray]:
     people = []
     for thumb in data.lfw_subset()[:100:20][:count]:
         frame = np.full((240, 240), 128, np.uint8)
-        frame[60:180, 60:180] = cv2.resize((thumb * 255).astype(np.uint8), (120, 120), interpolation=cv2.INTER_CUBIC)
+        frame[60:180, 60:180] = cv2.resize(
+            (thumb * 255).astype(np.uint8), (120, 120), interpolation=cv2.INTER_CUBIC
+        )
         people.append(cv2.cvtColor(frame, cv2.COLOR_GRAY2RGB))
     return people

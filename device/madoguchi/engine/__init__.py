@@ -15,9 +15,9 @@ import numpy as np
 
 from madoguchi.engine import models
 from madoguchi.engine.align import face_chip
-from madoguchi.engine.detect import FaceDetector
+from madoguchi.engine.detect import BlazeFace, FaceDetector
 from madoguchi.engine.embed import FaceDescriptor, distance
-from madoguchi.engine.landmarks import FaceMesh
+from madoguchi.engine.landmarks import MESH_CHIP_POINTS, FaceMesh
 from madoguchi.engine.runtime import TfliteModel
 from madoguchi.engine.score import Calibration
 from madoguchi.engine.types import Face, FaceBox, Verification
@@ -54,7 +54,10 @@ class FaceEngine:
             return TfliteModel(models.verified(root, name), threads=threads)
 
         return cls(
-            FaceDetector(model(models.DETECTOR)),
+            FaceDetector(
+                full_range=BlazeFace.full_range(model(models.DETECTOR)),
+                short_range=BlazeFace.short_range(model(models.SHORT_DETECTOR)),
+            ),
             FaceMesh(model(models.MESH)),
             FaceDescriptor(model(models.DESCRIPTOR)),
             Calibration.load(models.verified(root, models.CALIBRATION)),
@@ -80,7 +83,7 @@ class FaceEngine:
         return faces[0]
 
     def align(self, rgb: np.ndarray, face: Face) -> np.ndarray:
-        return face_chip(rgb, face.points)
+        return face_chip(rgb, face.points, template=MESH_CHIP_POINTS)
 
     def describe(self, chip: np.ndarray) -> np.ndarray:
         return self.descriptor.describe(chip)

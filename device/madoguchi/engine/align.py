@@ -43,9 +43,13 @@ def similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     return matrix
 
 
-def face_chip(rgb: np.ndarray, five_points: np.ndarray) -> np.ndarray:
-    """The 150x150 RGB chip for a face whose five dlib-order points are ``five_points`` (pixels)."""
-    to_image = similarity(CHIP_POINTS, np.asarray(five_points, np.float64))
+def face_chip(rgb: np.ndarray, five_points: np.ndarray, *, template: np.ndarray = CHIP_POINTS) -> np.ndarray:
+    """The 150x150 RGB chip for a face whose five dlib-order points are ``five_points`` (pixels).
+
+    ``template`` says where those points belong on the chip: dlib's own positions for dlib's
+    landmarks, or where another landmark model's points fall on dlib's chips on average.
+    """
+    to_image = similarity(template, np.asarray(five_points, np.float64))
     # dlib keeps the transform as a box (`centered_drect`) of side 150*scale - 1 around the image of
     # the chip's centre, and maps the first and last chip pixels onto the box's corners.
     centre = to_image[:, :2] @ np.array([CHIP_SIZE / 2, CHIP_SIZE / 2]) + to_image[:, 2]

@@ -1,9 +1,11 @@
-"""Face detection with MediaPipe BlazeFace (full-range model, 192x192), on frames and on whole pages.
+"""Face detection with MediaPipe BlazeFace, on camera frames and on whole scanned pages.
 
-BlazeFace sees the image letterboxed to 192x192, so a face must cover a fair share of what it sees.
-A camera frame is seen whole. A scanned page is also cut into overlapping tiles whose size is chosen
-so that the smallest face we accept (``min_face`` pixels on the page) still appears about 40 px tall
-to the model. Detections from all views are merged with MediaPipe's weighted non-maximum suppression.
+Two BlazeFace models see the whole image, letterboxed to their input: the short-range one (128x128,
+trained on faces near the camera, as a visitor at the counter is) and the full-range one (192x192,
+for smaller faces); each finds faces the other misses. A scanned page is also cut into overlapping
+tiles for the full-range model, sized so that the smallest face we accept (``min_face`` pixels on the
+page) still appears about 40 px tall to it. Detections from all views are merged with MediaPipe's
+weighted non-maximum suppression.
 """
 
 from __future__ import annotations
@@ -15,10 +17,9 @@ import numpy as np
 
 from madoguchi.engine.runtime import TfliteModel
 
-INPUT_SIZE = 192
 MIN_SCORE = 0.5
 IOU_MERGE = 0.3
-# A face `min_face` px tall on the page should be about this tall in the model's 192x192 input.
+# A face `min_face` px tall on the page should be about this tall in the full-range model's input.
 TILE_FACE_PX = 40
 TILE_OVERLAP = 0.25
 
@@ -35,45 +36,41 @@ class Detection:
     score: float
 
 
-def _anchors(size: int = INPUT_SIZE, stride: int = 4) -> np.ndarray:
-    """Anchor centres of the full-range model: one per cell of a (size/stride)^2 grid."""
-    cells = size // stride
-    centres = (np.arange(cells, dtype=np.float32) + 0.5) / cells
-    xs, ys = np.meshgrid(centres, centres)
-    return np.stack([xs.ravel(), ys.ravel()], axis=1)
+class BlazeFace:
+    """One BlazeFace model and its anchor grid; ``detect_view`` decodes its raw output."""
 
-
-class FaceDetector:
-    """BlazeFace full-range: ``detect(rgb)`` returns every face at least ``min_face`` px tall."""
-
-    def __init__(self, model: TfliteModel) -> None:
-        if model.input_shape != (1, INPUT_SIZE, INPUT_SIZE, 3):
-            raise ValueError(f"{model.path.name}: expected a 192x192 BlazeFace model")
+    def __init__(self, model: TfliteModel, *, grids: tuple[tuple[int, int], ...]) -> None:
+        """``grids``: (stride, anchors per cell) of each feature map, as MediaPipe's SSD options."""
+        self.size = model.input_shape[1]
+        if model.input_shape != (1, self.size, self.size, 3):
+            raise ValueError(f"{model.path.name}: expected a square RGB BlazeFace input")
         self._model = model
-        self._anchors = _anchors()
+        anchors = []
+        for stride, per_cell in grids:
+            cells = self.size // stride
+            centres = (np.arange(cells, dtype=np.float32) + 0.5) / cells
+            xs, ys = np.meshgrid(centres, centres)
+            anchors.append(np.repeat(np.stack([xs.ravel(), ys.ravel()], axis=1), per_cell, axis=0))
+        self._anchors = np.concatenate(anchors)
 
-    def detect(self, rgb: np.ndarray, *, min_face: int | None = None) -> list[Detection]:
-        """Faces in ``rgb`` (H, W, 3 uint8), best first. ``min_face`` turns on tiling for pages."""
-        views = [(0, 0, rgb.shape[1], rgb.shape[0])]
-        if min_face:
-            views += _tiles(rgb.shape[1], rgb.shape[0], tile=min_face * INPUT_SIZE // TILE_FACE_PX)
-        candidates: list[np.ndarray] = []
-        for x0, y0, x1, y1 in views:
-            candidates.append(self._detect_view(rgb[y0:y1, x0:x1], offset=(x0, y0)))
-        merged = _weighted_nms(np.concatenate(candidates))
-        return [
-            Detection(box=row[0:4], keypoints=row[4:16].reshape(6, 2), score=float(row[16])) for row in merged
-        ]
+    @classmethod
+    def full_range(cls, model: TfliteModel) -> BlazeFace:
+        return cls(model, grids=((4, 1),))
 
-    def _detect_view(self, view: np.ndarray, *, offset: tuple[int, int]) -> np.ndarray:
+    @classmethod
+    def short_range(cls, model: TfliteModel) -> BlazeFace:
+        return cls(model, grids=((8, 2), (16, 6)))
+
+    def detect_view(self, view: np.ndarray, *, offset: tuple[int, int] = (0, 0)) -> np.ndarray:
         """Rows of [x0, y0, x1, y1, 6 keypoints (x, y), score] in image pixels."""
+        size = self.size
         height, width = view.shape[:2]
-        scale = INPUT_SIZE / max(height, width)
+        scale = size / max(height, width)
         resized = cv2.resize(
             view, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA
         )
-        canvas = np.zeros((INPUT_SIZE, INPUT_SIZE, 3), np.float32)
-        pad_y, pad_x = (INPUT_SIZE - resized.shape[0]) // 2, (INPUT_SIZE - resized.shape[1]) // 2
+        canvas = np.zeros((size, size, 3), np.float32)
+        pad_y, pad_x = (size - resized.shape[0]) // 2, (size - resized.shape[1]) // 2
         canvas[pad_y : pad_y + resized.shape[0], pad_x : pad_x + resized.shape[1]] = resized / 127.5 - 1.0
         regressors, classifiers = self._model.run(canvas[np.newaxis])
         logits = np.clip(classifiers.reshape(-1), -80, 80)
@@ -81,19 +78,39 @@ class FaceDetector:
         keep = scores >= MIN_SCORE
         if not keep.any():
             return np.empty((0, 17), np.float32)
-        raw = regressors.reshape(-1, 8, 2)[keep] / INPUT_SIZE
+        raw = regressors.reshape(-1, 8, 2)[keep] / size
         anchors = self._anchors[keep]
-        centre, size = raw[:, 0] + anchors, raw[:, 1]
+        centre, box_size = raw[:, 0] + anchors, raw[:, 1]
         points = raw[:, 2:] + anchors[:, np.newaxis]
-        boxes = np.concatenate([centre - size / 2, centre + size / 2], axis=1).reshape(-1, 2, 2)
+        boxes = np.concatenate([centre - box_size / 2, centre + box_size / 2], axis=1).reshape(-1, 2, 2)
         # input-normalised -> view pixels -> image pixels
-        to_pixels = INPUT_SIZE / scale
-        shift = np.array([pad_x, pad_y], np.float32) / INPUT_SIZE
+        to_pixels = size / scale
+        shift = np.array([pad_x, pad_y], np.float32) / size
         boxes = (boxes - shift) * to_pixels + offset
         points = (points - shift) * to_pixels + offset
         rows = np.concatenate([boxes.reshape(-1, 4), points.reshape(-1, 12), scores[keep, None]], axis=1)
         valid = (rows[:, 2] > rows[:, 0]) & (rows[:, 3] > rows[:, 1])
         return rows[valid].astype(np.float32)
+
+
+class FaceDetector:
+    """``detect(rgb)`` returns every face found by either model; ``min_face`` turns on page tiling."""
+
+    def __init__(self, full_range: BlazeFace, short_range: BlazeFace) -> None:
+        self.full_range = full_range
+        self.short_range = short_range
+
+    def detect(self, rgb: np.ndarray, *, min_face: int | None = None) -> list[Detection]:
+        """Faces in ``rgb`` (H, W, 3 uint8), best first."""
+        found = [self.full_range.detect_view(rgb), self.short_range.detect_view(rgb)]
+        if min_face:
+            tile = min_face * self.full_range.size // TILE_FACE_PX
+            for x0, y0, x1, y1 in _tiles(rgb.shape[1], rgb.shape[0], tile=tile):
+                found.append(self.full_range.detect_view(rgb[y0:y1, x0:x1], offset=(x0, y0)))
+        return [
+            Detection(box=row[0:4], keypoints=row[4:16].reshape(6, 2), score=float(row[16]))
+            for row in _weighted_nms(np.concatenate(found))
+        ]
 
 
 def _tiles(width: int, height: int, *, tile: int) -> list[tuple[int, int, int, int]]:

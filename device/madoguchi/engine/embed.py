@@ -1,8 +1,15 @@
 """dlib's ResNet face descriptor, converted to LiteRT by models/build_embedder.py.
 
 The model takes the 150x150 RGB chip as pixel values (0-255); dlib's mean subtraction and scaling
-are inside the model. It returns dlib's 128-d descriptor; distances compare as dlib's do (0.6 is
-dlib's own same-person threshold).
+are inside the model, and it returns dlib's raw 128-d descriptor.
+
+A face is described by the mean of the descriptors of its chip and of the chip's mirror image,
+scaled to unit length. The network saw mirrored faces in training, and averaging the two views
+removes part of the noise of one: on LFW it cut verification errors by a third for one more 7 ms
+inference. Unit length makes the distance depend on the angle between descriptors only (as cosine
+similarity does), which keeps a change of contrast or sharpness, as a printed and scanned photo
+has, from moving the distance: at a false-accept rate of 1e-3 it accepted 97 % of same-person LFW
+pairs instead of 94 %. Figures in models/MODELS.md.
 """
 
 from __future__ import annotations
@@ -22,10 +29,15 @@ class FaceDescriptor:
         self._model = model
 
     def describe(self, chip: np.ndarray) -> np.ndarray:
-        (descriptor,) = self._model.run(chip[np.newaxis].astype(np.float32))
-        return descriptor.reshape(-1).astype(np.float32)
+        total = np.zeros(128, np.float32)
+        for view in (chip, chip[:, ::-1]):
+            (descriptor,) = self._model.run(view[np.newaxis].astype(np.float32))
+            total += descriptor.reshape(-1)
+            descriptor.fill(0)
+        total /= max(float(np.linalg.norm(total)), 1e-6)
+        return total
 
 
 def distance(a: np.ndarray, b: np.ndarray) -> float:
-    """Euclidean distance between two descriptors, as dlib and face_recognition measure it."""
+    """Euclidean distance between two unit-length descriptors: 0 (same) to 2 (opposite)."""
     return float(np.linalg.norm(a - b))

@@ -10,6 +10,7 @@ from pathlib import Path
 from madoguchi.errors import ModelError
 
 DETECTOR = "face_detection_full_range.tflite"
+SHORT_DETECTOR = "face_detection_short_range.tflite"
 MESH = "face_landmark.tflite"
 DESCRIPTOR = "face_descriptor.tflite"
 CALIBRATION = "calibration.json"

@@ -1,0 +1,119 @@
+"""Benchmark arithmetic: pair lists, the 10-fold protocol, TAR at FAR, EER, score calibration."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from madoguchi.bench.metrics import best_threshold, eer, figures, tar_at_far
+from madoguchi.bench.pairs import lfw_pairs, tsv_pairs
+from madoguchi.cli import main
+from madoguchi.engine.score import Calibration, fit_calibration
+
+
+def test_lfw_pairs_reads_folds_of_same_then_different(tmp_path):
+    lines = ["2 2"]
+    for fold in range(2):
+        lines += [
+            f"Ann_{fold} 1 2",
+            f"Bob_{fold} 3 4",
+            f"Ann_{fold} 1 Bob_{fold} 3",
+            f"Cy_{fold} 2 Di_{fold} 10",
+        ]
+    (tmp_path / "pairs.txt").write_text("\n".join(lines) + "\n")
+    pairs = lfw_pairs(tmp_path / "pairs.txt", tmp_path)
+    assert [p.same for p in pairs] == [True, True, False, False] * 2
+    assert [p.fold for p in pairs] == [0, 0, 0, 0, 1, 1, 1, 1]
+    assert pairs[3].right == tmp_path / "Di_0" / "Di_0_0010.jpg"
+
+
+def test_lfw_pairs_refuses_a_short_file(tmp_path):
+    (tmp_path / "pairs.txt").write_text("10 300\nAnn 1 2\n")
+    with pytest.raises(ValueError, match="expected 6000 pairs"):
+        lfw_pairs(tmp_path / "pairs.txt", tmp_path)
+
+
+def test_tsv_pairs_resolves_paths_and_deals_folds(tmp_path):
+    rows = ["left\tright\tsame"] + [f"card{i}.png\tlive{i}.jpg\t{i % 2}" for i in range(20)]
+    (tmp_path / "pairs.tsv").write_text("\n".join(rows) + "\n")
+    pairs = tsv_pairs(tmp_path / "pairs.tsv", tmp_path / "root")
+    assert pairs[0].left == tmp_path / "root" / "card0.png" and pairs[1].same and not pairs[0].same
+    assert sorted({p.fold for p in pairs}) == list(range(10))
+
+
+def test_tsv_pairs_names_the_bad_line(tmp_path):
+    (tmp_path / "p.tsv").write_text("left\tright\tsame\na\tb\tmaybe\n")
+    with pytest.raises(ValueError, match=r"p.tsv:2"):
+        tsv_pairs(tmp_path / "p.tsv", tmp_path)
+
+
+def test_perfectly_separated_pairs_score_perfectly():
+    distances = np.array([0.1, 0.2, 0.3, 0.7, 0.8, 0.9] * 10)
+    same = np.array([True, True, True, False, False, False] * 10)
+    folds = np.repeat(np.arange(10), 6)
+    result = figures(distances, same, folds)
+    assert result.accuracy_10fold == 1.0 and result.eer == 0.0 and result.tar_at_far_1e3 == 1.0
+    assert 0.3 < best_threshold(distances, same) < 0.7
+
+
+def test_overlap_costs_accuracy_and_far():
+    same = np.array([True] * 100 + [False] * 100)
+    distances = np.concatenate([np.linspace(0.1, 0.6, 100), np.linspace(0.5, 1.0, 100)])
+    assert tar_at_far(distances, same, 1e-3) == pytest.approx(0.8, abs=0.02)  # same pairs below 0.5
+    assert 0.05 < eer(distances, same) < 0.15
+    folds = np.tile(np.arange(10), 20)
+    assert 0.85 < figures(distances, same, folds).accuracy_10fold < 0.95
+
+
+def test_calibration_fits_a_falling_curve_and_round_trips(tmp_path):
+    rng = np.random.default_rng(1)
+    same_d, other_d = rng.normal(0.4, 0.08, 500), rng.normal(0.8, 0.08, 500)
+    fitted = fit_calibration(
+        np.concatenate([same_d, other_d]), np.array([1] * 500 + [0] * 500), fitted_on="test"
+    )
+    assert 0.55 < fitted.midpoint < 0.65
+    assert fitted.score(0.3) > 95 and fitted.score(0.9) < 5 and fitted.score(fitted.midpoint) == 50.0
+    fitted.save(tmp_path / "c.json")
+    assert Calibration.load(tmp_path / "c.json") == fitted
+
+
+def test_bench_speed_prints_every_figure_as_json(capsys):
+    assert main(["bench", "speed", "--repeat", "2", "--json"]) == 0
+    figures_printed = json.loads(capsys.readouterr().out)
+    for key in ("face_ms", "detect_page_ms", "detect_frame_ms", "embed_ms", "model_load_ms", "peak_rss_mb"):
+        assert isinstance(figures_printed[key], float) and figures_printed[key] > 0
+
+
+def test_bench_accuracy_on_a_tsv_of_package_faces(tmp_path, capsys):
+    import cv2
+
+    from faces import astronaut, camera_frame, other_people
+
+    cv2.imwrite(str(tmp_path / "ref.png"), cv2.cvtColor(astronaut(), cv2.COLOR_RGB2BGR))
+    cv2.imwrite(str(tmp_path / "live.png"), cv2.cvtColor(camera_frame(astronaut()), cv2.COLOR_RGB2BGR))
+    rows = ["left\tright\tsame", "ref.png\tlive.png\t1"]
+    for i, person in enumerate(other_people(3)):
+        cv2.imwrite(str(tmp_path / f"other{i}.png"), cv2.cvtColor(person, cv2.COLOR_RGB2BGR))
+        rows.append(f"ref.png\tother{i}.png\t0")
+    (tmp_path / "pairs.tsv").write_text("\n".join(rows) + "\n")
+    assert (
+        main(
+            [
+                "bench",
+                "accuracy",
+                "--pairs",
+                str(tmp_path / "pairs.tsv"),
+                "--root",
+                str(tmp_path),
+                "--jobs",
+                "1",
+                "--json",
+            ]
+        )
+        == 0
+    )
+    result = json.loads(capsys.readouterr().out)
+    assert result["pairs"] == 4 and result["failed_to_detect"] == 0
+    assert result["eer"] == 0.0 and result["tar_at_far_1e-3"] == 1.0

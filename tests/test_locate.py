@@ -1,0 +1,146 @@
+"""Locating the ID photo on scanned pages built in code, and each reason it can fail.
+
+Pages come from the card-scan simulator (its drawn card when ../shared is absent); the face is
+scikit-image's astronaut. Needs the face engine's models; skips when they cannot load.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from madoguchi.document import cardscan
+from madoguchi.document.locate import LocatedPhoto, locate_photo
+from madoguchi.errors import (
+    BlankPage,
+    MadoguchiError,
+    PhotoCutOff,
+    PhotoNotFound,
+    PhotoRotated,
+    PhotoTooSmall,
+    SeveralPhotos,
+)
+
+skdata = pytest.importorskip("skimage.data")
+A4 = (3508, 2480)
+
+
+@pytest.fixture(scope="module")
+def engine():
+    try:
+        from madoguchi.engine import FaceEngine
+
+        return FaceEngine.load()
+    except (ImportError, MadoguchiError) as exc:
+        pytest.skip(f"face engine cannot load: {exc}")
+
+
+@pytest.fixture(scope="module")
+def face() -> np.ndarray:
+    """scikit-image's astronaut, framed as LFW frames faces (250x250, face centred)."""
+    return cv2.resize(skdata.astronaut()[14:229, 112:327], (250, 250), interpolation=cv2.INTER_AREA)
+
+
+@pytest.fixture(scope="module")
+def card(face) -> np.ndarray:
+    """A printed card (RGBA, 300 dpi) with the drawn template, which carries a ghost portrait."""
+    (template,) = cardscan.load_templates(Path("/nonexistent"))
+    rgba = cardscan.render_card(face, np.random.default_rng(0), template)
+    return cv2.resize(rgba, (1011, 638), interpolation=cv2.INTER_AREA)
+
+
+def blank_page() -> np.ndarray:
+    return np.full((*A4, 3), 244, np.uint8)
+
+
+def page_with(card: np.ndarray, *placements: tuple[float, tuple[int, int]]) -> np.ndarray:
+    page = blank_page()
+    for angle, origin in placements:
+        cardscan.place(page, card, angle, origin)
+    return page
+
+
+def assert_upright_face(engine, photo: LocatedPhoto) -> None:
+    found = engine.find_one_face(photo.image)
+    right, left = found.points[0:2].mean(0), found.points[2:4].mean(0)
+    assert abs(np.degrees(np.arctan2(*(right - left)[::-1]))) < 10
+    assert found.points[4, 1] > right[1]  # the nose below the eyes
+
+
+@pytest.mark.parametrize("angle", [0.0, 90.0, 180.0, 270.0, 3.0, 184.0, -97.0, 10.0, 260.0])
+def test_card_at_any_quarter_turn_and_small_skew(engine, face, angle):
+    page = cardscan.scan_card(face, 5, angle=angle)
+    photo = locate_photo(page, engine)
+    assert photo.kind == "card"
+    assert (photo.angle + angle + 2) % 360 == pytest.approx(2, abs=3)
+    assert_upright_face(engine, photo)
+
+
+def test_form_with_a_glued_photo(engine, face):
+    photo = locate_photo(cardscan.scan_form(face, 4), engine)
+    assert photo.kind == "form"
+    assert_upright_face(engine, photo)
+
+
+def test_grey_page_at_600_dpi(engine, face):
+    page = cv2.cvtColor(cardscan.scan_card(face, 6, dpi=600, angle=90.0), cv2.COLOR_RGB2GRAY)
+    photo = locate_photo(page, engine, dpi=600)
+    assert photo.image.ndim == 3 and photo.kind == "card"
+    assert_upright_face(engine, photo)
+
+
+def test_glass_sized_page(engine, face):
+    page = cardscan.scan_card(face, 9, angle=90.0, page_mm=(100.0, 100.0))
+    assert page.shape == (1181, 1181, 3)
+    assert_upright_face(engine, locate_photo(page, engine))
+
+
+def test_box_is_on_the_page_around_the_portrait(engine, card):
+    photo = locate_photo(page_with(card, (0.0, (600, 900))), engine)
+    x0, y0, x1, y1 = photo.box
+    # The drawn card's photo area is x 25-333, y 157-553 of 1000x631 (x1.011), placed at (600, 900).
+    assert 600 + 25 < (x0 + x1) / 2 < 600 + 337 and 900 + 159 < (y0 + y1) / 2 < 900 + 559
+    assert photo.image.shape[:2] == (y1 - y0, x1 - x0)
+
+
+def test_ghost_portrait_is_not_a_second_photo(engine, card):
+    assert locate_photo(page_with(card, (180.0, (900, 1500))), engine).kind == "card"
+
+
+def test_blank_page(engine):
+    with pytest.raises(BlankPage):
+        locate_photo(blank_page(), engine)
+
+
+def test_page_without_a_face(engine):
+    (template,) = cardscan.load_templates(Path("/nonexistent"))
+    flat = np.full((250, 250, 3), 128, np.uint8)
+    card = cv2.resize(cardscan.render_card(flat, np.random.default_rng(0), template), (1011, 638))
+    with pytest.raises(PhotoNotFound) as caught:
+        locate_photo(page_with(card, (0.0, (700, 1200))), engine)
+    assert type(caught.value) is PhotoNotFound
+
+
+def test_two_cards(engine, card):
+    with pytest.raises(SeveralPhotos):
+        locate_photo(page_with(card, (0.0, (200, 300)), (180.0, (1200, 2400))), engine)
+
+
+def test_tiny_photo(engine, card):
+    tiny = cv2.resize(card, None, fx=0.4, fy=0.4, interpolation=cv2.INTER_AREA)
+    with pytest.raises(PhotoTooSmall, match=r"px tall at 300 dpi .* at least 125 px"):
+        locate_photo(page_with(tiny, (0.0, (1000, 1500))), engine)
+
+
+def test_photo_cut_off_at_the_page_edge(engine, card):
+    # The portrait sits at the card's left; with the card hanging off the left edge it is cut.
+    with pytest.raises(PhotoCutOff):
+        locate_photo(page_with(card, (0.0, (-120, 1500))), engine)
+
+
+def test_card_rotated_beyond_recovery(engine, card):
+    with pytest.raises(PhotoRotated, match="off square"):
+        locate_photo(page_with(card, (30.0, (900, 1500))), engine)
