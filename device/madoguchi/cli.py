@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from madoguchi import __version__
+from madoguchi import __version__, audit, service, simulate
 from madoguchi.bench import command as bench_command
 
 
@@ -17,6 +17,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="madoguchi", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"madoguchi {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    service.register(subparsers)
+    simulate.register(subparsers)
+    audit.register(subparsers)
     bench_command.register(subparsers)
     return parser
 

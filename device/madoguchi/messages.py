@@ -1,0 +1,194 @@
+"""Every sentence the counter shows or prints, by code, in Japanese and English.
+
+Codes are what the journal and the audit record keep; the text is only for people. Outcome and
+error codes match the ``reason`` of the exceptions in :mod:`madoguchi.errors` (with ``_reference``
+or ``_live`` added where the same fault means something different for the card photo and the
+camera), and advice codes match :mod:`madoguchi.document.quality`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Language = Literal["ja", "en"]
+LANGUAGES: tuple[Language, ...] = ("ja", "en")
+
+
+@dataclass(frozen=True)
+class Text:
+    ja: str
+    en: str
+
+    def __call__(self, language: Language) -> str:
+        return self.ja if language == "ja" else self.en
+
+
+MESSAGES: dict[str, Text] = {
+    # --- idle and progress ---
+    "title": Text("本人確認", "Identity check"),
+    "idle": Text("開始ボタンを押してください", "Press START to begin"),
+    "place_card": Text(
+        "カードの表面を下にしてスキャナーに置いてください",
+        "Place the card face down on the scanner",
+    ),
+    "place_form": Text(
+        "申請書の写真面を下にしてスキャナーに置いてください",
+        "Place the application form photo side down on the scanner",
+    ),
+    "mode_card": Text("交付時来庁（カード）", "Card pick-up (card)"),
+    "mode_form": Text("申請時来庁（申請書）", "Application (form)"),
+    "mode_hint": Text("切替ボタンで区分を変更できます", "Press MODE to switch"),
+    "scanning": Text("読み取り中です", "Scanning"),
+    "scanning_hint": Text("原稿を動かさないでください", "Do not move the document"),
+    "locating": Text("顔写真を確認しています", "Finding the ID photo"),
+    "capturing": Text("撮影中です", "Capturing"),
+    "capturing_hint": Text("カメラの正面でお待ちください", "Please look at the camera"),
+    "scoring": Text("照合しています", "Comparing"),
+    "printing": Text("結果を印刷しています", "Printing the result"),
+    "cancel_hint": Text("中止ボタンで取り消せます", "Press CANCEL to stop"),
+    "seconds_left": Text("残り{seconds}秒", "{seconds} s left"),
+    # --- the result (a score against a threshold; the decision is the staff's) ---
+    "score": Text("照合スコア", "Score"),
+    "threshold": Text("基準値", "Threshold"),
+    "at_or_above": Text("基準以上", "At or above threshold"),
+    "below": Text("基準未満", "Below threshold"),
+    "staff_decide": Text("最終的な判断は職員が行ってください", "Staff make the final decision"),
+    "scored": Text("照合しました", "Compared"),
+    "cancelled": Text("中止しました", "Cancelled"),
+    "selftest": Text("動作確認（照合なし）", "Self-test (no comparison)"),
+    # --- the card photo or form ---
+    "blank_page": Text("スキャナーに原稿がありません（白紙）", "The scan is blank"),
+    "no_photo": Text("顔写真が見つかりません", "No ID photo found"),
+    "several_photos": Text("顔写真が複数あります", "More than one photo found"),
+    "photo_too_small": Text("顔写真が小さすぎます", "The ID photo is too small"),
+    "photo_cut_off": Text("顔写真が読み取り範囲からはみ出しています", "The ID photo is cut off"),
+    "photo_rotated": Text("原稿が傾いています", "The document is rotated"),
+    "unreadable_image": Text("画像を読み取れませんでした", "The image could not be read"),
+    "no_face_reference": Text("写真から顔を検出できませんでした", "No face found in the ID photo"),
+    "multiple_faces_reference": Text("写真に複数の顔があります", "Several faces in the ID photo"),
+    "face_too_small_reference": Text("写真の顔が小さすぎます", "The face in the ID photo is too small"),
+    # --- the camera ---
+    "no_face_live": Text("カメラに顔が映っていません", "No face in front of the camera"),
+    "multiple_faces_live": Text("カメラに複数の人が映っています", "More than one person at the camera"),
+    "face_too_small_live": Text("カメラの顔が小さすぎます", "The face at the camera is too small"),
+    # --- devices ---
+    "camera_gone": Text("カメラが応答しません", "The camera is not responding"),
+    "scanner_gone": Text("スキャナーが応答しません", "The scanner is not responding"),
+    "printer_out_of_paper": Text("レシート用紙がありません", "The printer is out of paper"),
+    "printer_error": Text("プリンターが応答しません", "The printer is not responding"),
+    "internal_error": Text("予期しないエラーが発生しました", "Unexpected error"),
+    # --- quality advice (camera guidance and notes on the slip) ---
+    "rescan_600dpi": Text("600dpiで読み取り直してください", "Rescan at 600 dpi"),
+    "remove_glare": Text("写真に光の反射があります", "Glare on the ID photo"),
+    "look_at_camera": Text("カメラの方を向いてください", "Please face the camera"),
+    "move_closer": Text("もう少し近づいてください", "Please come a little closer"),
+    "move_back": Text("少し下がってください", "Please step back a little"),
+    "too_dark": Text("照明が暗すぎます", "Too dark"),
+    "too_bright": Text("逆光または照明が明るすぎます", "Too bright (backlight?)"),
+    "hold_still": Text("そのまま動かないでください", "Please hold still"),
+    "eyes_closed": Text("目を開けてください", "Please open your eyes"),
+    "face_covered": Text("お顔が隠れないようにしてください", "Please uncover your face"),
+    "step_in_front": Text("カメラの正面に立ってください", "Please stand in front of the camera"),
+    "one_person_only": Text("お一人だけ映るようにしてください", "Only one person, please"),
+    # --- slip labels ---
+    "slip_title": Text("顔照合結果", "Face comparison"),
+    "municipality": Text("自治体", "Municipality"),
+    "terminal": Text("端末", "Terminal"),
+    "date_time": Text("日時", "Date/time"),
+    "transaction": Text("処理番号", "Transaction"),
+    "mode": Text("区分", "Mode"),
+    "comparison": Text("基準との比較", "Against threshold"),
+    "outcome": Text("結果", "Outcome"),
+    "notes": Text("備考", "Notes"),
+    "no_biometrics": Text("画像・氏名・個人番号は記録していません", "No image, name or card number kept"),
+}
+
+# What staff should do next, for each outcome that is not a plain score.
+ACTIONS: dict[str, Text] = {
+    "cancelled": Text("もう一度始めるときは開始ボタンを押してください", "Press START to begin again"),
+    "blank_page": Text(
+        "カードは表面、申請書は写真面を下にして置き、もう一度開始してください",
+        "Place the card or form face down, then press START again",
+    ),
+    "no_photo": Text(
+        "原稿を置き直して、もう一度開始してください",
+        "Place the document again and press START",
+    ),
+    "several_photos": Text(
+        "スキャナーには原稿を1枚だけ置いてください",
+        "Place only one document on the scanner",
+    ),
+    "photo_too_small": Text(
+        "解像度を上げて（600dpi）読み取り直してください",
+        "Rescan at a higher resolution (600 dpi)",
+    ),
+    "photo_cut_off": Text(
+        "原稿をスキャナーの角に合わせて置き直してください",
+        "Align the document with the scanner's corner and try again",
+    ),
+    "photo_rotated": Text(
+        "原稿をまっすぐ置き直してください",
+        "Place the document straight and try again",
+    ),
+    "unreadable_image": Text(
+        "もう一度開始してください。繰り返す場合は目視で確認してください",
+        "Press START again; if it repeats, check by eye",
+    ),
+    "no_face_reference": Text(
+        "原稿を置き直してもう一度開始してください。解決しない場合は目視で確認してください",
+        "Place the document again and retry; if it repeats, check by eye",
+    ),
+    "multiple_faces_reference": Text(
+        "写真面だけが読み取られるよう置き直してください",
+        "Place the document so only its ID photo is scanned",
+    ),
+    "face_too_small_reference": Text(
+        "解像度を上げて（600dpi）読み取り直してください",
+        "Rescan at a higher resolution (600 dpi)",
+    ),
+    "no_face_live": Text(
+        "来庁者にカメラの正面に立っていただき、もう一度開始してください",
+        "Ask the visitor to stand in front of the camera, then press START",
+    ),
+    "multiple_faces_live": Text(
+        "来庁者お一人だけが映るようにして、もう一度開始してください",
+        "Make sure only the visitor is in view, then press START",
+    ),
+    "face_too_small_live": Text(
+        "来庁者にカメラへ近づいていただき、もう一度開始してください",
+        "Ask the visitor to come closer, then press START",
+    ),
+    "camera_gone": Text(
+        "カメラのケーブルを確認してください。解決しない場合は担当者に連絡してください",
+        "Check the camera cable; if it repeats, call the technician",
+    ),
+    "scanner_gone": Text(
+        "スキャナーの電源とケーブルを確認してください",
+        "Check the scanner's power and cable",
+    ),
+    "printer_out_of_paper": Text(
+        "用紙を補充してください。結果は画面で確認できます",
+        "Load paper; the result is on this screen",
+    ),
+    "printer_error": Text(
+        "プリンターの電源とケーブルを確認してください。結果は画面で確認できます",
+        "Check the printer; the result is on this screen",
+    ),
+    "internal_error": Text(
+        "もう一度開始してください。繰り返す場合は担当者に連絡してください",
+        "Press START again; if it repeats, call the technician",
+    ),
+}
+
+
+def say(code: str, language: Language, **values: object) -> str:
+    """The text for ``code``; ``values`` fill its ``{placeholders}``. Unknown codes raise KeyError."""
+    text = MESSAGES[code](language)
+    return text.format(**values) if values else text
+
+
+def action(code: str, language: Language) -> str | None:
+    """What staff should do after outcome ``code``, or None when there is nothing to do."""
+    entry = ACTIONS.get(code)
+    return entry(language) if entry else None

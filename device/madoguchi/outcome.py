@@ -1,0 +1,43 @@
+"""What one transaction came to: the value the screens, the slip and the audit record are made from.
+
+It holds a score and codes, never pixels, boxes or descriptors, so passing it around cannot leak a face.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+Mode = Literal["card", "form"]
+
+SCORED = "scored"
+CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class TransactionResult:
+    """One transaction's outcome.
+
+    ``code`` is ``"scored"``, ``"cancelled"`` or the reason of the fault that stopped it (a key of
+    :data:`madoguchi.messages.MESSAGES`); ``notes`` are further codes worth a line on the slip: quality
+    advice and device trouble that did not stop the transaction (the printer running out of paper).
+    """
+
+    number: int
+    time: datetime
+    mode: Mode
+    threshold: int
+    code: str
+    score: float | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def shown_score(self) -> int | None:
+        """The score as staff see it: rounded down, so it compares with the threshold as the score does."""
+        return None if self.score is None else math.floor(self.score)
+
+    @property
+    def at_or_above(self) -> bool | None:
+        return None if self.score is None else self.score >= self.threshold

@@ -1,0 +1,141 @@
+"""Keeping faces in RAM only, and only for as long as one transaction.
+
+:func:`harden` runs once at start: no core dumps (a dump would write faces to disk), not dumpable by
+other processes, and all memory locked so no page holding a face can be swapped out. Then each
+transaction keeps its arrays in a :class:`TransactionMemory`, which zero-fills them when the
+transaction ends, whatever the outcome.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import logging
+import os
+import resource
+from dataclasses import dataclass, field
+from types import TracebackType
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+PR_SET_DUMPABLE = 4
+MCL_CURRENT = 1
+MCL_FUTURE = 2
+MCL_ONFAULT = 4
+"""Lock pages as they are first touched (Linux 4.4+): every page that ever held a face is locked,
+but library code never run is not read in, so RSS stays what the daemon uses."""
+
+
+@dataclass
+class Hardening:
+    """What :func:`harden` achieved; anything it could not do is in ``notes``, and logged."""
+
+    core_dumps_off: bool = False
+    not_dumpable: bool = False
+    memory_locked: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+
+
+def _may_lock_all_memory() -> bool:
+    """mlockall under a finite RLIMIT_MEMLOCK would make later allocations fail, so only try without one."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_MEMLOCK)
+    return soft == resource.RLIM_INFINITY or os.geteuid() == 0
+
+
+def disable_core_dumps() -> None:
+    """RLIMIT_CORE 0: a crash leaves no core file (which would hold every face in memory)."""
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def _lock_all_memory(libc: ctypes.CDLL, result: Hardening) -> None:
+    if not _may_lock_all_memory():
+        result.notes.append("memory not locked: RLIMIT_MEMLOCK is finite (set LimitMEMLOCK=infinity)")
+    else:
+        # MCL_ONFAULT needs Linux 4.4; on an older kernel everything mapped is locked at once.
+        locked = libc.mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) == 0
+        result.memory_locked = locked or libc.mlockall(MCL_CURRENT | MCL_FUTURE) == 0
+        if not result.memory_locked:
+            result.notes.append(f"mlockall failed: {os.strerror(ctypes.get_errno())}")
+
+
+def harden() -> Hardening:
+    """Disable core dumps, mark the process not dumpable and lock its memory where permitted."""
+    result = Hardening()
+    try:
+        disable_core_dumps()
+        result.core_dumps_off = True
+    except (ValueError, OSError) as error:
+        result.notes.append(f"RLIMIT_CORE not set to 0: {error}")
+    libc = _libc()
+    if libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0:
+        result.not_dumpable = True
+    else:
+        result.notes.append(f"prctl(PR_SET_DUMPABLE, 0) failed: {os.strerror(ctypes.get_errno())}")
+    _lock_all_memory(libc, result)
+    for note in result.notes:
+        log.warning("privacy: %s", note)
+    log.info(
+        "privacy: core dumps off=%s, not dumpable=%s, memory locked=%s",
+        result.core_dumps_off,
+        result.not_dumpable,
+        result.memory_locked,
+    )
+    return result
+
+
+def wipe(*arrays: np.ndarray | None) -> None:
+    """Zero-fill each array's buffer in place (a view wipes what it sees of its base)."""
+    for array in arrays:
+        if array is None or array.size == 0:
+            continue
+        if not array.flags.writeable:
+            try:
+                array.setflags(write=True)
+            except ValueError:
+                log.error("privacy: a read-only %s array could not be wiped", array.shape)
+                continue
+        array.fill(0)
+
+
+class TransactionMemory:
+    """Owns one transaction's images and wipes them all on exit, whatever happened.
+
+    >>> with TransactionMemory() as memory:
+    ...     page = memory.keep(scanner.scan(dpi=300))  # doctest: +SKIP
+    """
+
+    def __init__(self) -> None:
+        self._arrays: list[np.ndarray] = []
+
+    def keep(self, array: np.ndarray) -> np.ndarray:
+        """Take ``array`` into the transaction (copied if it is not writeable) and return it."""
+        if not array.flags.writeable:
+            array = np.array(array)
+        self._arrays.append(array)
+        return array
+
+    def release(self, array: np.ndarray) -> None:
+        """Wipe ``array`` now, e.g. a camera frame that was not the best."""
+        wipe(array)
+        self._arrays = [kept for kept in self._arrays if kept is not array]
+
+    def wipe(self) -> None:
+        wipe(*self._arrays)
+        self._arrays.clear()
+
+    def __len__(self) -> int:
+        return len(self._arrays)
+
+    def __enter__(self) -> TransactionMemory:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.wipe()

@@ -1,0 +1,304 @@
+"""The daemon: start-up in one readable order, systemd's notify protocol, a clean stop.
+
+    config → journal logging → privacy hardening → font → face models → devices → audit record
+    → READY=1 → serve visitors (WATCHDOG=1 while the loop is alive) → SIGTERM → STOPPING=1
+
+Also the technician's ``madoguchi selftest``, which checks each device and the models without any
+face: the camera's frame is wiped unseen, the engine runs on a blank image.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import socket
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from madoguchi import __version__, screens
+from madoguchi.audit import AuditLog, verify
+from madoguchi.config import DEFAULT_PATH, Config, load
+from madoguchi.errors import MadoguchiError
+from madoguchi.fonts import find_font
+from madoguchi.hardware import Hardware, make_hardware
+from madoguchi.outcome import TransactionResult
+from madoguchi.privacy import harden, wipe
+from madoguchi.slip import render_slip
+from madoguchi.transaction import Counter
+
+if TYPE_CHECKING:
+    from madoguchi.engine import FaceEngine
+
+log = logging.getLogger("madoguchi")
+
+# systemd reads "<N>" at the start of a stderr line as the syslog priority (SyslogLevelPrefix=yes).
+_PRIORITY = {logging.DEBUG: 7, logging.INFO: 6, logging.WARNING: 4, logging.ERROR: 3, logging.CRITICAL: 2}
+
+
+class _JournalFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return f"<{_PRIORITY.get(record.levelno, 6)}>{super().format(record)}"
+
+
+def configure_logging(*, verbose: bool = False) -> None:
+    """Plain lines on stderr; under systemd (JOURNAL_STREAM set) with priorities and no timestamps."""
+    handler = logging.StreamHandler(sys.stderr)
+    if os.environ.get("JOURNAL_STREAM"):
+        handler.setFormatter(_JournalFormatter("%(name)s: %(message)s"))
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler], force=True)
+
+
+class SystemdNotifier:
+    """sd_notify(3) without a dependency: datagrams to $NOTIFY_SOCKET; silent when not under systemd.
+
+    ``watchdog()`` may be called often; it sends WATCHDOG=1 at most every half WatchdogSec.
+    """
+
+    def __init__(
+        self, address: str | None, *, watchdog_usec: int = 0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._address = "\0" + address[1:] if address and address.startswith("@") else address
+        self._interval = watchdog_usec / 2e6 if watchdog_usec else None
+        self._clock = clock
+        self._last_ping = float("-inf")
+
+    @classmethod
+    def from_environment(cls) -> SystemdNotifier:
+        watchdog_pid = os.environ.get("WATCHDOG_PID")
+        usec = os.environ.get("WATCHDOG_USEC", "0")
+        mine = watchdog_pid is None or watchdog_pid == str(os.getpid())
+        return cls(os.environ.get("NOTIFY_SOCKET"), watchdog_usec=int(usec) if mine and usec.isdigit() else 0)
+
+    def notify(self, **fields: str | int) -> None:
+        if not self._address:
+            return
+        message = "\n".join(f"{key.upper()}={value}" for key, value in fields.items()).encode()
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as sock:
+            try:
+                sock.sendto(message, self._address)
+            except OSError as error:
+                log.warning("sd_notify to %r failed: %s", self._address, error)
+
+    def watchdog(self) -> None:
+        if self._interval is None:
+            return
+        now = self._clock()
+        if now - self._last_ping >= self._interval:
+            self._last_ping = now
+            self.notify(watchdog=1)
+
+
+def _load_engine(config: Config) -> FaceEngine:
+    from madoguchi.engine import FaceEngine  # LiteRT loads here, after the config is known good
+
+    return FaceEngine.load(config.models.dir)
+
+
+def _make_hardware(config: Config) -> Hardware:
+    return make_hardware(config.hardware.settings())
+
+
+def _process_age() -> float:
+    """Seconds since this process was started by the kernel (so interpreter start-up counts too)."""
+    try:
+        started_ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+    return uptime - started_ticks / os.sysconf("SC_CLK_TCK")
+
+
+def run_daemon(config_path: Path) -> int:
+    """Start, serve until SIGTERM or SIGINT, stop cleanly. Returns the process's exit status."""
+    started = time.monotonic()
+    configure_logging()
+    log.info("madoguchi %s starting (config %s)", __version__, config_path)
+    notifier = SystemdNotifier.from_environment()
+    try:
+        config = load(config_path)
+    except MadoguchiError as error:
+        log.error("%s", error)
+        return 78  # EX_CONFIG: systemd's RestartPreventExitStatus keeps it from looping
+    harden()
+    try:
+        find_font(config.counter.font)
+        engine = _load_engine(config)
+        hardware = _make_hardware(config)
+    except MadoguchiError as error:
+        log.error("cannot start: %s", error)
+        return 1
+    for device, origin in hardware.origin.items():
+        log.info("device %s: %s", device, origin)
+    audit = AuditLog.open(config.storage.audit_path)
+    counter = Counter(hardware, engine, config, audit, heartbeat=notifier.watchdog)
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("%s received; stopping", signal.Signals(signum).name)
+        notifier.notify(stopping=1)
+        counter.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        counter.attach_buttons()
+        log.info(
+            "cold start to ready: %.2f s since the process started (%.2f s of it in start-up)",
+            _process_age(),
+            time.monotonic() - started,
+        )
+        notifier.notify(ready=1, status=f"ready: {config.counter.terminal_id}, mode {counter.mode}")
+        counter.run()
+    finally:
+        hardware.close()
+        audit.close()
+        log.info("stopped")
+    return 0
+
+
+def _check(name: str, test: Callable[[], str]) -> bool:
+    try:
+        detail = test()
+    except Exception as error:  # a technician's check reports every failure and carries on
+        print(f"FAIL  {name}: {error}")
+        return False
+    print(f"ok    {name}: {detail}")
+    return True
+
+
+def _check_models(config: Config) -> str:
+    faces = _load_engine(config).find_faces(np.full((480, 640, 3), 128, np.uint8))
+    return f"loaded; {len(faces)} faces on a blank image"
+
+
+def _check_camera(hardware: Hardware) -> str:
+    hardware.camera.start()
+    try:
+        frame = hardware.camera.read()
+        height, width = frame.shape[:2]
+        wipe(frame)
+    finally:
+        hardware.camera.stop()
+    return f"frame {width}x{height} (wiped unseen)"
+
+
+def _check_scanner(hardware: Hardware, config: Config) -> str:
+    page = hardware.scanner.scan(dpi=config.scan.card_dpi)
+    height, width = page.shape[:2]
+    wipe(page)
+    return f"page {width}x{height} (wiped unseen)"
+
+
+def _check_display(hardware: Hardware, config: Config) -> str:
+    counter = config.counter
+    size = hardware.display.size
+    idle = screens.idle_screen(
+        counter.mode, mode_button=counter.mode_button, language=counter.language, size=size, font=counter.font
+    )
+    hardware.display.show(idle)
+    return f"{size[0]}x{size[1]}, idle screen shown"
+
+
+def _check_printer(hardware: Hardware, config: Config) -> str:
+    counter = config.counter
+    test = TransactionResult(
+        number=0,
+        time=datetime.now().astimezone(),
+        mode=counter.mode,
+        threshold=counter.threshold,
+        code="selftest",
+    )
+    width = hardware.printer.width_px
+    slip = render_slip(
+        test,
+        municipality=counter.municipality,
+        terminal_id=counter.terminal_id,
+        width_px=width,
+        language=counter.language,
+        font=counter.font,
+    )
+    hardware.printer.print_slip(slip)
+    return f"{width} dots, test slip printed"
+
+
+def selftest(config_path: Path, *, scan: bool, print_slip: bool) -> int:
+    """Check config, font, models, each device and the audit record; no face is captured or kept."""
+    configure_logging()
+    harden()  # the camera may see someone: its frame gets the daemon's protection, then is wiped
+    try:
+        config = load(config_path)
+    except MadoguchiError as error:
+        print(f"FAIL  config: {error}")
+        return 1
+    print(f"ok    config: {config_path}")
+    results = [
+        _check("font", lambda: str(find_font(config.counter.font))),
+        _check("models", lambda: _check_models(config)),
+    ]
+    try:
+        hardware = _make_hardware(config)
+    except MadoguchiError as error:
+        print(f"FAIL  devices: {error}")
+        return 1
+    try:
+        for device, origin in hardware.origin.items():
+            print(f"      {device}: {origin}")
+        results.append(_check("camera", lambda: _check_camera(hardware)))
+        if scan:
+            results.append(_check("scanner", lambda: _check_scanner(hardware, config)))
+        results.append(_check("display", lambda: _check_display(hardware, config)))
+        if print_slip:
+            results.append(_check("printer", lambda: _check_printer(hardware, config)))
+        results.append(_check("audit record", lambda: _audit_summary(config.storage.audit_path)))
+    finally:
+        hardware.close()
+    return 0 if all(results) else 1
+
+
+def _audit_summary(path: Path) -> str:
+    report = verify(path)
+    if not report.ok:
+        raise MadoguchiError("; ".join(report.problems) or f"torn last line ({report.torn_bytes} bytes)")
+    return f"{report.records} records, chain intact, last transaction {report.last_number}"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    run = subparsers.add_parser("run", help="run the counter daemon (systemd starts this)")
+    run.add_argument(
+        "--config", type=Path, default=DEFAULT_PATH, help=f"config file (default {DEFAULT_PATH})"
+    )
+    run.add_argument(
+        "--validate-config", action="store_true", help="only check the config file; print each problem"
+    )
+    run.set_defaults(handler=_run_command)
+    test = subparsers.add_parser("selftest", help="check config, font, models and each device (no face kept)")
+    test.add_argument(
+        "--config", type=Path, default=DEFAULT_PATH, help=f"config file (default {DEFAULT_PATH})"
+    )
+    test.add_argument(
+        "--scan", action="store_true", help="also scan a page (the scanner bed should be empty)"
+    )
+    test.add_argument("--print", dest="print_slip", action="store_true", help="also print a test slip")
+    test.set_defaults(handler=lambda args: selftest(args.config, scan=args.scan, print_slip=args.print_slip))
+
+
+def _run_command(args: argparse.Namespace) -> int:
+    if args.validate_config:
+        try:
+            config = load(args.config)
+        except MadoguchiError as error:
+            print(error, file=sys.stderr)
+            return 1
+        print(f"{args.config}: valid ({config.counter.terminal_id}, threshold {config.counter.threshold})")
+        return 0
+    return run_daemon(args.config)

@@ -1,0 +1,161 @@
+"""Stand-ins for the face engine and the document steps, and a counter running on simulated devices.
+
+The counter's tests pass these in through its constructor. A "face" is a solid rectangle of colour
+(200, person, 50); pages and camera frames are drawn in code, so no face image is involved.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from madoguchi import config as config_module
+from madoguchi.audit import AuditLog
+from madoguchi.engine.types import Face, FaceBox, Verification
+from madoguchi.errors import BlankPage, MultipleFacesFound, NoFaceFound, PhotoNotFound, SeveralPhotos
+from madoguchi.transaction import Counter, Report
+
+MARKER_RED, MARKER_BLUE = 200, 50
+BOUNCE_S = 0.06
+
+
+def draw_face(image: np.ndarray, person: int, box: tuple[int, int, int, int]) -> np.ndarray:
+    """Draw a marker face of ``person`` (1-255) into ``image`` at (x0, y0, x1, y1)."""
+    x0, y0, x1, y1 = box
+    image[y0:y1, x0:x1] = (MARKER_RED, person, MARKER_BLUE)
+    return image
+
+
+def card_page(person: int | None) -> np.ndarray:
+    """A card-sized page at 300 dpi with the marker photo on the left (or none)."""
+    page = np.full((638, 1011, 3), 235, np.uint8)
+    page[40:600, 40:980] = (220, 228, 236)
+    return page if person is None else draw_face(page, person, (70, 200, 300, 500))
+
+
+def camera_frame(*people: int) -> np.ndarray:
+    """A 640x480 frame with a marker face per person, side by side."""
+    frame = np.full((480, 640, 3), 90, np.uint8)
+    for index, person in enumerate(people):
+        draw_face(frame, person, (120 + 260 * index, 120, 300 + 260 * index, 360))
+    return frame
+
+
+class MarkerEngine:
+    """Finds marker faces; verify() scores 91.5 for the same person and 12.0 for two different ones."""
+
+    def find_faces(self, rgb: np.ndarray) -> list[Face]:
+        mask = ((rgb[..., 0] == MARKER_RED) & (rgb[..., 2] == MARKER_BLUE)).astype(np.uint8)
+        count, _, stats, _ = cv2.connectedComponentsWithStats(mask)
+        faces = []
+        for x, y, w, h, area in stats[1:count]:
+            if area >= 100:
+                eyes = [[x + w * share, y + h * 0.4] for share in (0.7, 0.6, 0.3, 0.4)]
+                points = np.array([*eyes, [x + w / 2, y + h / 2]])
+                faces.append(Face(box=FaceBox(x, y, x + w, y + h), points=points))
+        return sorted(faces, key=lambda face: -face.box.height)
+
+    def find_one_face(self, rgb: np.ndarray, *, side: str | None = None) -> Face:
+        faces = self.find_faces(rgb)
+        if not faces:
+            raise NoFaceFound("no marker", side=side)
+        if len(faces) > 1:
+            raise MultipleFacesFound(f"{len(faces)} markers", side=side)
+        return faces[0]
+
+    def verify(self, reference: np.ndarray, live: np.ndarray) -> Verification:
+        ours = self.find_one_face(reference, side="reference")
+        theirs = self.find_one_face(live, side="live")
+        same = _person(reference, ours) == _person(live, theirs)
+        score = 91.5 if same else 12.0
+        return Verification(score, 1 - score / 100, ours.box, theirs.box)
+
+
+def _person(image: np.ndarray, face: Face) -> int:
+    return int(image[int(face.box.y0), int(face.box.x0), 1])
+
+
+@dataclass(frozen=True)
+class FakeLocated:
+    image: np.ndarray
+
+
+def fake_locate(page: np.ndarray, engine: MarkerEngine, *, dpi: int) -> FakeLocated:
+    if int(page.max()) - int(page.min()) < 10:
+        raise BlankPage("blank page")
+    faces = engine.find_faces(page)
+    if not faces:
+        raise PhotoNotFound("no photo")
+    if len(faces) > 1:
+        raise SeveralPhotos("two photos")
+    box = faces[0].box
+    x0, y0 = int(box.x0) - 20, int(box.y0) - 20
+    crop = page[y0 : int(box.y1) + 20, x0 : int(box.x1) + 20]
+    return FakeLocated(crop)
+
+
+@dataclass(frozen=True)
+class FakeQuality:
+    score: float
+    ok: bool
+    advice: tuple[str, ...]
+
+
+def fake_assess(rgb: np.ndarray, face: Face, *, side: str) -> FakeQuality:
+    share = face.box.height / rgb.shape[0]
+    advice = ("move_closer",) if side == "live" and share < 0.3 else ()
+    return FakeQuality(share, not advice, advice)
+
+
+def counter_settings(tmp_path, **counter) -> config_module.Config:
+    """A valid config for tests: simulated devices, a short capture, the audit record in tmp_path."""
+    section = {"municipality": "テスト市", "terminal_id": "test-01", "threshold": 60, "capture_seconds": 0.3}
+    return config_module.parse(
+        {
+            "counter": section | counter,
+            "hardware": {"kind": "simulated"},
+            "storage": {"audit_path": str(tmp_path / "audit.jsonl")},
+        }
+    )
+
+
+class Desk:
+    """A running counter on simulated hardware, and the hands that press its buttons."""
+
+    def __init__(self, hardware, config, *, engine=None) -> None:
+        self.hardware = hardware
+        self.config = config
+        self.reports: queue.Queue[Report] = queue.Queue()
+        self.audit = AuditLog.open(config.storage.audit_path)
+        self.counter = Counter(
+            hardware,
+            engine or MarkerEngine(),
+            config,
+            self.audit,
+            locate=fake_locate,
+            assess=fake_assess,
+            observers=[self.reports.put],
+        )
+        self.counter.attach_buttons()
+        self.thread = threading.Thread(target=self.counter.run, name="counter", daemon=True)
+        self.thread.start()
+
+    def press(self, name: str = "start") -> None:
+        pin = getattr(self.hardware.buttons, f"{name}_button").pin
+        pin.drive_low()
+        time.sleep(BOUNCE_S)  # edges closer than the buttons' bounce time are ignored
+        pin.drive_high()
+        time.sleep(BOUNCE_S)
+
+    def next_report(self, timeout: float = 10.0) -> Report:
+        return self.reports.get(timeout=timeout)
+
+    def stop(self) -> None:
+        self.counter.stop()
+        self.thread.join(timeout=10)
+        self.audit.close()

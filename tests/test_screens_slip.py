@@ -1,0 +1,112 @@
+"""Screens and slips: Japanese text really renders, sizes and modes are right, nothing but words."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from madoguchi import screens
+from madoguchi.errors import FaceError
+from madoguchi.fonts import FontNotFound, find_font, load_font, wrap
+from madoguchi.messages import ACTIONS, MESSAGES, action, say
+from madoguchi.outcome import TransactionResult
+from madoguchi.slip import render_slip
+
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")  # has no CJK glyphs
+
+SCORED = TransactionResult(
+    number=42, time=datetime(2026, 11, 25, 9, 41, 5), mode="card", threshold=60, code="scored", score=72.6
+)
+FAULT = TransactionResult(
+    number=43, time=datetime(2026, 11, 25, 9, 42, 0), mode="form", threshold=60, code="no_face_live"
+)
+
+
+def ink(image: Image.Image) -> int:
+    return int((np.asarray(image.convert("L")) < 128).sum())
+
+
+def test_japanese_glyphs_render_unlike_a_font_without_them():
+    def drawn(font) -> np.ndarray:
+        image = Image.new("L", (200, 40), 255)
+        ImageDraw.Draw(image).text((0, 0), "基準以上", font=font, fill=0)
+        return np.asarray(image)
+
+    japanese = drawn(load_font(find_font(), 24))
+    assert (japanese < 128).sum() > 100
+    if DEJAVU.is_file():  # DejaVu draws the same four characters as identical "missing glyph" boxes
+        assert not np.array_equal(japanese, drawn(ImageFont.truetype(str(DEJAVU), 24)))
+
+
+@pytest.mark.parametrize("size", [(240, 320), (320, 240), (480, 640)])
+def test_screens_have_the_display_size(size):
+    frames = [
+        screens.idle_screen("card", mode_button=True, size=size),
+        screens.progress_screen("scanning", hint="scanning_hint", size=size),
+        screens.capture_screen(("move_closer",), seconds_left=2.4, size=size),
+        screens.result_screen(SCORED, size=size),
+        screens.result_screen(FAULT, size=size),
+    ]
+    for frame in frames:
+        assert frame.size == size and frame.mode == "RGB"
+        assert ink(frame) > 200
+
+
+def test_result_screens_differ_by_side_of_threshold():
+    above = screens.result_screen(SCORED)
+    below = screens.result_screen(TransactionResult(**{**SCORED.__dict__, "score": 59.9}))
+    assert not np.array_equal(np.asarray(above), np.asarray(below))
+    assert SCORED.shown_score == 72
+    assert TransactionResult(**{**SCORED.__dict__, "score": 59.99}).at_or_above is False
+
+
+@pytest.mark.parametrize("width", [384, 576])
+@pytest.mark.parametrize("result", [SCORED, FAULT])
+def test_slip_is_one_bit_at_printer_width(width, result):
+    slip = render_slip(result, municipality="横浜市", terminal_id="counter-01", width_px=width)
+    assert slip.mode == "1" and slip.width == width
+    assert 200 < slip.height < 3 * width
+    assert ink(slip) > 1000
+
+
+def test_english_slip_differs_from_japanese():
+    ja = render_slip(SCORED, municipality="X", terminal_id="t", width_px=384, language="ja")
+    en = render_slip(SCORED, municipality="X", terminal_id="t", width_px=384, language="en")
+    assert ja.size != en.size or ja.tobytes() != en.tobytes()
+
+
+def test_every_fault_has_a_message_and_a_next_step():
+    def reasons(cls: type) -> set[str]:
+        return {cls.reason} | set().union(*(reasons(sub) for sub in cls.__subclasses__()))
+
+    for reason in reasons(FaceError) - {"face"}:
+        codes = [reason] if reason in MESSAGES else [f"{reason}_reference", f"{reason}_live"]
+        for code in codes:
+            assert say(code, "ja") and say(code, "en") and action(code, "ja"), code
+    for code in ("camera_gone", "scanner_gone", "printer_out_of_paper", "printer_error", "internal_error"):
+        assert code in ACTIONS
+
+
+def test_every_quality_advice_code_has_text():
+    advice = ("rescan_600dpi", "remove_glare", "look_at_camera", "move_closer", "move_back", "too_dark")
+    advice += ("too_bright", "hold_still", "eyes_closed", "face_covered")
+    for code in advice:
+        assert say(code, "ja") != say(code, "en")
+
+
+def test_wrap_breaks_japanese_anywhere_and_english_at_spaces():
+    font = load_font(find_font(), 16)
+    japanese = wrap("カードの表面を下にしてスキャナーに置いてください", font, 100)
+    english = wrap("Place the card face down on the scanner", font, 100)
+    for lines in (japanese, english):
+        assert len(lines) > 2 and all(font.getlength(line) <= 100 for line in lines)
+    assert " ".join(english) == "Place the card face down on the scanner"
+
+
+def test_configured_font_must_exist(tmp_path):
+    with pytest.raises(FontNotFound, match="does not exist"):
+        find_font(tmp_path / "absent.ttf")

@@ -1,0 +1,86 @@
+"""`madoguchi simulate` end to end: the real counter, engine, locator and quality on simulated devices."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from madoguchi.errors import ModelError
+
+
+@pytest.fixture(scope="module")
+def summary(tmp_path_factory):
+    from madoguchi.engine import FaceEngine
+
+    try:
+        FaceEngine.load()
+    except ModelError as error:
+        pytest.skip(f"the face engine's models are not built yet: {error}")
+    from madoguchi.simulate import simulate
+
+    out = tmp_path_factory.mktemp("simulate")
+    simulate(out, capture_seconds=0.5)
+    return out, json.loads((out / "summary.json").read_text())
+
+
+def by_scenario(summary) -> dict[str, dict]:
+    return {entry["scenario"]: entry for entry in summary[1]["transactions"]}
+
+
+def test_every_scenario_ends_as_scripted(summary):
+    outcomes = {name: entry["outcome"] for name, entry in by_scenario(summary).items()}
+    assert outcomes == {
+        "genuine": "scored",
+        "impostor": "scored",
+        "form_genuine": "scored",
+        "blank_page": "blank_page",
+        "no_face_camera": "no_face_live",
+        "two_faces_camera": "multiple_faces_live",
+        "camera_unplugged": "camera_gone",
+        "scanner_gone": "scanner_gone",
+        "printer_out_of_paper": "scored",
+        "cancel": "cancelled",
+        "double_press": "scored",
+    }
+
+
+def test_genuine_at_or_above_and_impostor_below(summary):
+    entries = by_scenario(summary)
+    for name in ("genuine", "form_genuine", "double_press"):
+        assert entries[name]["at_or_above"] is True, name
+    assert entries["impostor"]["at_or_above"] is False
+    assert entries["form_genuine"]["mode"] == "form" and entries["genuine"]["mode"] == "card"
+    assert entries["double_press"]["extra_transactions"] == 0
+
+
+def test_messages_slips_and_frames(summary):
+    out, data = summary
+    entries = by_scenario(summary)
+    assert "one_person_only" in entries["two_faces_camera"]["messages"]
+    assert entries["printer_out_of_paper"]["slip_printed"] is False
+    assert entries["printer_out_of_paper"]["notes"][0] == "printer_out_of_paper"
+    numbers = [entry["transaction"] for entry in data["transactions"]]
+    assert numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+    for entry in data["transactions"]:
+        assert entry["lcd_frames"], entry["scenario"]
+        for name in entry["lcd_frames"]:
+            assert Image.open(out / name).size == (240, 320)
+        if entry["slip"]:
+            slip = Image.open(out / entry["slip"])
+            assert slip.mode == "1" and slip.width == 576
+
+
+def test_only_frames_slips_record_and_summary_are_written(summary):
+    out, data = summary
+    expected = {"summary.json", "audit.jsonl", data["idle_frame"]}
+    for entry in data["transactions"]:
+        expected.update(entry["lcd_frames"])
+        expected.update([entry["slip"]] if entry["slip"] else [])
+    assert {path.name for path in out.iterdir()} == expected
+    for name in expected - {"summary.json", "audit.jsonl"}:
+        rgb = np.asarray(Image.open(out / name).convert("RGB")).astype(np.uint32)
+        colours = np.unique(rgb[..., 0] << 16 | rgb[..., 1] << 8 | rgb[..., 2])
+        assert len(colours) < 2000, f"{name} has as many colours as a photograph"
