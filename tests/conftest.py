@@ -8,6 +8,7 @@ import pytest
 from gpiozero.pins.mock import MockFactory
 
 from madoguchi.hardware import HardwareSettings, make_hardware
+from madoguchi.hardware.scanner import use_sane_test_backend
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -19,9 +20,8 @@ def sane_config_dir(tmp_path_factory):
     libsane, and no real scanner is probed.
     """
     config = tmp_path_factory.mktemp("sane")
-    (config / "dll.conf").write_text("test\n")
     saved = os.environ.get("SANE_CONFIG_DIR")
-    os.environ["SANE_CONFIG_DIR"] = str(config)
+    use_sane_test_backend(config)
     try:
         yield config
     finally:

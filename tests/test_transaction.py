@@ -88,6 +88,7 @@ def test_genuine_visitor_gets_score_screen_slip_and_record(desk):
         91.5,
         True,
     )
+    assert desk.counter.engine.forgotten == 1  # the engine's interpreters were overwritten too
 
 
 def test_impostor_is_below_threshold(desk):

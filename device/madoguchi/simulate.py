@@ -19,8 +19,10 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import queue
 import statistics
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -35,6 +37,7 @@ from madoguchi.config import Config, parse
 from madoguchi.errors import MadoguchiError
 from madoguchi.fonts import find_font, load_font
 from madoguchi.hardware import Hardware, make_hardware
+from madoguchi.hardware.scanner import use_sane_test_backend
 from madoguchi.messages import say
 from madoguchi.privacy import disable_core_dumps
 from madoguchi.transaction import Counter, Report, State
@@ -351,6 +354,8 @@ def _start(out: Path, capture_seconds: float) -> tuple[Desk, AuditLog, float]:
     from madoguchi.engine import FaceEngine
 
     started = time.monotonic()
+    if "SANE_CONFIG_DIR" not in os.environ:  # scan through SANE's test backend, probe nothing real
+        use_sane_test_backend(Path(tempfile.mkdtemp(prefix="madoguchi-sane-")))
     config = simulation_config(out, capture_seconds=capture_seconds)
     engine = FaceEngine.load(config.models.dir)
     hardware = make_hardware(config.hardware.settings())

@@ -80,6 +80,7 @@ class Engine(Protocol):
     def find_faces(self, rgb: np.ndarray) -> list[Face]: ...
     def find_one_face(self, rgb: np.ndarray, *, side: str | None = None) -> Face: ...
     def verify(self, reference: np.ndarray, live: np.ndarray) -> Verification: ...
+    def forget(self) -> None: ...
 
 
 class QualityReport(Protocol):
@@ -335,6 +336,7 @@ class Counter:
                 log.exception("transaction %d: unexpected error", txn.number)
             finally:
                 self._set_state(State.WIPING)
+                self.engine.forget()
         result = TransactionResult(
             number=txn.number,
             time=txn.started,

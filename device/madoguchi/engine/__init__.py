@@ -44,6 +44,12 @@ class FaceEngine:
         self.mesh = mesh
         self.descriptor = descriptor
         self.calibration = calibration
+        self.models = (
+            detector.full_range.model,
+            detector.short_range.model,
+            mesh.model,
+            descriptor.model,
+        )
 
     @classmethod
     def load(cls, directory: Path | None = None, *, threads: int = 1) -> FaceEngine:
@@ -87,6 +93,11 @@ class FaceEngine:
 
     def describe(self, chip: np.ndarray) -> np.ndarray:
         return self.descriptor.describe(chip)
+
+    def forget(self) -> None:
+        """Overwrite what the interpreters still hold of the last images (after each transaction)."""
+        for model in self.models:
+            model.forget()
 
     def score(self, descriptor_distance: float) -> float:
         return self.calibration.score(descriptor_distance)

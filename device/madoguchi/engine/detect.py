@@ -44,7 +44,7 @@ class BlazeFace:
         self.size = model.input_shape[1]
         if model.input_shape != (1, self.size, self.size, 3):
             raise ValueError(f"{model.path.name}: expected a square RGB BlazeFace input")
-        self._model = model
+        self.model = model
         anchors = []
         for stride, per_cell in grids:
             cells = self.size // stride
@@ -72,7 +72,7 @@ class BlazeFace:
         canvas = np.zeros((size, size, 3), np.float32)
         pad_y, pad_x = (size - resized.shape[0]) // 2, (size - resized.shape[1]) // 2
         canvas[pad_y : pad_y + resized.shape[0], pad_x : pad_x + resized.shape[1]] = resized / 127.5 - 1.0
-        regressors, classifiers = self._model.run(canvas[np.newaxis])
+        regressors, classifiers = self.model.run(canvas[np.newaxis])
         logits = np.clip(classifiers.reshape(-1), -80, 80)
         scores = 1.0 / (1.0 + np.exp(-logits))
         keep = scores >= MIN_SCORE

@@ -26,12 +26,12 @@ class FaceDescriptor:
     def __init__(self, model: TfliteModel) -> None:
         if model.input_shape != (1, CHIP_SIZE, CHIP_SIZE, 3):
             raise ValueError(f"{model.path.name}: expected a 150x150x3 face-chip input")
-        self._model = model
+        self.model = model
 
     def describe(self, chip: np.ndarray) -> np.ndarray:
         total = np.zeros(128, np.float32)
         for view in (chip, chip[:, ::-1]):
-            (descriptor,) = self._model.run(view[np.newaxis].astype(np.float32))
+            (descriptor,) = self.model.run(view[np.newaxis].astype(np.float32))
             total += descriptor.reshape(-1)
             descriptor.fill(0)
         total /= max(float(np.linalg.norm(total)), 1e-6)

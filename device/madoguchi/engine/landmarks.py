@@ -47,7 +47,7 @@ class FaceMesh:
     def __init__(self, model: TfliteModel) -> None:
         if model.input_shape != (1, INPUT_SIZE, INPUT_SIZE, 3):
             raise ValueError(f"{model.path.name}: expected the 192x192 face-landmark model")
-        self._model = model
+        self.model = model
 
     def locate(self, rgb: np.ndarray, detection: Detection) -> Landmarks:
         # detector keypoints 0 and 1: the subject's right and left eye
@@ -55,7 +55,7 @@ class FaceMesh:
         crop = cv2.warpAffine(
             rgb, to_roi, (INPUT_SIZE, INPUT_SIZE), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
         )
-        mesh, presence = self._model.run((crop.astype(np.float32) / 255.0)[np.newaxis])
+        mesh, presence = self.model.run((crop.astype(np.float32) / 255.0)[np.newaxis])
         roi_points = mesh.reshape(-1, 3)[:, :2]
         back = cv2.invertAffineTransform(to_roi)
         points = roi_points @ back[:, :2].T + back[:, 2]

@@ -53,6 +53,10 @@ class TfliteModel:
     def input_dtype(self) -> np.dtype:
         return np.dtype(self._input["dtype"])
 
+    def forget(self) -> None:
+        """Run once on zeros, so no tensor in the interpreter's arena still holds the last face."""
+        self.run(np.zeros(self.input_shape, self.input_dtype))
+
     def run(self, tensor: np.ndarray) -> list[np.ndarray]:
         """Run one inference; outputs come back as copies, in the model's output order."""
         self._interpreter.set_tensor(self._input["index"], tensor.astype(self.input_dtype, copy=False))

@@ -8,6 +8,7 @@ to choose the backends (tests point it at a ``dll.conf`` naming only ``test``).
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections import deque
 from collections.abc import Iterable, Mapping
@@ -44,6 +45,17 @@ def _sane() -> ModuleType:
                 raise DeviceNotFound(f"SANE failed to initialise: {e}") from e
             _sane_module = sane
         return _sane_module
+
+
+def use_sane_test_backend(config_dir: Path) -> None:
+    """Make SANE see only its ``test`` backend (``test:0`` scans 300-dpi test patterns).
+
+    SANE reads its configuration once, at the process's first ``sane.init()``, so this must come
+    before any scanner is opened. Used by the simulator and the tests: no real scanner is probed.
+    """
+    config_dir.mkdir(parents=True, exist_ok=True)
+    (config_dir / "dll.conf").write_text("test\n")
+    os.environ["SANE_CONFIG_DIR"] = str(config_dir)
 
 
 def sane_devices() -> list[str]:
