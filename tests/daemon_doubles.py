@@ -132,7 +132,7 @@ def counter_settings(tmp_path, **counter) -> config_module.Config:
 class Desk:
     """A running counter on simulated hardware, and the hands that press its buttons."""
 
-    def __init__(self, hardware, config, *, engine=None) -> None:
+    def __init__(self, hardware, config, *, engine=None, assess=fake_assess) -> None:
         self.hardware = hardware
         self.config = config
         self.reports: queue.Queue[Report] = queue.Queue()
@@ -143,7 +143,7 @@ class Desk:
             config,
             self.audit,
             locate=fake_locate,
-            assess=fake_assess,
+            assess=assess,
             observers=[self.reports.put],
         )
         self.counter.attach_buttons()

@@ -147,3 +147,30 @@ def test_lfw_first_pairs_fall_on_the_right_side_of_the_threshold(engine):
         )
         right += (gap < engine.calibration.midpoint) == pair.same
     assert right >= 0.95 * len(sample)
+
+
+def test_forget_overwrites_what_the_interpreters_hold(engine):
+    engine.verify(astronaut(), camera_frame(astronaut()))
+    engine.forget()
+    for model in engine.models:
+        interpreter = model._interpreter
+        held = interpreter.get_tensor(interpreter.get_input_details()[0]["index"])
+        assert not held.any()
+
+
+def test_a_model_file_that_does_not_match_the_manifest_is_refused(tmp_path):
+    import shutil
+
+    from madoguchi.engine import models
+    from madoguchi.errors import ModelError
+
+    source = models.models_dir()
+    for name in (models.DETECTOR, models.SHORT_DETECTOR, models.MESH, models.DESCRIPTOR, models.CALIBRATION):
+        shutil.copyfile(source / name, tmp_path / name)
+    shutil.copyfile(source / models.MANIFEST, tmp_path / models.MANIFEST)
+    FaceEngine.load(tmp_path)  # an intact copy loads
+    with (tmp_path / models.DESCRIPTOR).open("r+b") as handle:
+        handle.seek(4096)
+        handle.write(b"\x00\x01\x02\x03")
+    with pytest.raises(ModelError, match="does not match its sha256"):
+        FaceEngine.load(tmp_path)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from escpos.image import EscposImage
 
-from daemon_doubles import Desk, camera_frame, card_page, counter_settings, draw_face
+from daemon_doubles import Desk, FakeQuality, camera_frame, card_page, counter_settings, draw_face
 from madoguchi import screens
 from madoguchi.audit import RECORD_KEYS
 from madoguchi.slip import render_slip
@@ -247,3 +247,28 @@ def test_capture_guidance_is_shown_and_noted(desk):
     report = desk.next_report()
     assert report.result.code == "scored"
     assert "move_closer" in report.shown and report.result.notes == ("move_closer",)
+
+
+def glare_on_the_card(rgb, face, *, side):
+    """The quality gate's verdict on a card photo with a reflection across it."""
+    if side == "reference":
+        return FakeQuality(0.2, False, ("remove_glare",))
+    return FakeQuality(0.9, True, ())
+
+
+@pytest.mark.parametrize(("policy", "code"), [("rescan", "poor_photo_quality"), ("note", "scored")])
+def test_photo_failing_the_quality_gate_asks_for_a_rescan_or_is_noted(
+    simulated_hardware, tmp_path, policy, code
+):
+    settings = counter_settings(tmp_path, reference_quality=policy)
+    desk = Desk(simulated_hardware, settings, assess=glare_on_the_card)
+    try:
+        visit(desk)
+        desk.press("start")
+        report = desk.next_report()
+        assert report.result.code == code
+        assert "remove_glare" in report.result.notes  # on the screen and the slip either way
+        assert (report.result.score is None) == (policy == "rescan")
+        assert audit_lines(desk)[-1]["outcome"] == code
+    finally:
+        desk.stop()

@@ -81,6 +81,13 @@ class CounterConfig(Section):
         ge=0.2,
         le=15.0,
     )
+    reference_quality: Literal["rescan", "note"] = Field(
+        default="rescan",
+        title="ID photo quality gate",
+        description="rescan: an ID photo that fails the quality gate for a reason staff can fix (glare, "
+        "blur, exposure) stops the transaction with what to fix; note: it is scored anyway and the "
+        "advice is printed on the slip.",
+    )
     result_seconds: float = Field(
         default=60.0,
         title="Result time",

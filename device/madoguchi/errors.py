@@ -50,6 +50,12 @@ class PhotoNotFound(FaceError):
     reason = "no_photo"
 
 
+class PoorPhotoQuality(FaceError):
+    """The ID photo was found but is not fit to compare as scanned (glare, blur, exposure)."""
+
+    reason = "poor_photo_quality"
+
+
 class BlankPage(PhotoNotFound):
     reason = "blank_page"
 

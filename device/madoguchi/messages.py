@@ -64,6 +64,7 @@ MESSAGES: dict[str, Text] = {
     "photo_too_small": Text("顔写真が小さすぎます", "The ID photo is too small"),
     "photo_cut_off": Text("顔写真が読み取り範囲からはみ出しています", "The ID photo is cut off"),
     "photo_rotated": Text("原稿が傾いています", "The document is rotated"),
+    "poor_photo_quality": Text("写真の画質が照合に足りません", "The ID photo is not fit to compare"),
     "unreadable_image": Text("画像を読み取れませんでした", "The image could not be read"),
     "no_face_reference": Text("写真から顔を検出できませんでした", "No face found in the ID photo"),
     "multiple_faces_reference": Text("写真に複数の顔があります", "Several faces in the ID photo"),
@@ -110,6 +111,10 @@ ACTIONS: dict[str, Text] = {
     "blank_page": Text(
         "カードは表面、申請書は写真面を下にして置き、もう一度開始してください",
         "Place the card or form face down, then press START again",
+    ),
+    "poor_photo_quality": Text(
+        "下の点を直して読み取り直し、もう一度開始してください",
+        "Fix what is listed below, then press START to scan again",
     ),
     "no_photo": Text(
         "原稿を置き直して、もう一度開始してください",

@@ -37,6 +37,7 @@ from madoguchi.errors import (
     MultipleFacesFound,
     NoFaceFound,
     PhotoNotFound,
+    PoorPhotoQuality,
     PrinterError,
     PrinterOutOfPaper,
     ScannerGone,
@@ -136,7 +137,7 @@ class _Transaction:
 
 def _fault_code(error: BaseException, phase: str) -> str:
     """The message code for a fault during ``phase`` ("reference" or "live")."""
-    if isinstance(error, (PhotoNotFound, UnreadableImage)):
+    if isinstance(error, (PhotoNotFound, PoorPhotoQuality, UnreadableImage)):
         code = error.reason
     elif isinstance(error, FaceError):
         code = f"{error.reason}_{error.side or phase}"
@@ -368,7 +369,10 @@ class Counter:
         wipe(located.image)
         memory.release(page)
         reference_face = self.engine.find_one_face(reference, side="reference")
-        txn.note(*self.assess(reference, reference_face, side="reference").advice)
+        quality = self.assess(reference, reference_face, side="reference")
+        txn.note(*quality.advice)
+        if not quality.ok and quality.advice and self.config.counter.reference_quality == "rescan":
+            raise PoorPhotoQuality("ID photo fails the quality gate: " + ", ".join(quality.advice))
         self._poll()
         txn.phase = "live"
         self._set_state(State.CAPTURING)
