@@ -40,10 +40,6 @@ class MultipleFacesFound(FaceError):
     reason = "multiple_faces"
 
 
-class FaceTooSmall(FaceError):
-    reason = "face_too_small"
-
-
 class PhotoNotFound(FaceError):
     """No ID photo could be located on a scanned page (includes a blank page)."""
 

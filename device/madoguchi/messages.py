@@ -68,11 +68,9 @@ MESSAGES: dict[str, Text] = {
     "unreadable_image": Text("画像を読み取れませんでした", "The image could not be read"),
     "no_face_reference": Text("写真から顔を検出できませんでした", "No face found in the ID photo"),
     "multiple_faces_reference": Text("写真に複数の顔があります", "Several faces in the ID photo"),
-    "face_too_small_reference": Text("写真の顔が小さすぎます", "The face in the ID photo is too small"),
     # --- the camera ---
     "no_face_live": Text("カメラに顔が映っていません", "No face in front of the camera"),
     "multiple_faces_live": Text("カメラに複数の人が映っています", "More than one person at the camera"),
-    "face_too_small_live": Text("カメラの顔が小さすぎます", "The face at the camera is too small"),
     # --- devices ---
     "camera_gone": Text("カメラが応答しません", "The camera is not responding"),
     "scanner_gone": Text("スキャナーが応答しません", "The scanner is not responding"),
@@ -148,10 +146,6 @@ ACTIONS: dict[str, Text] = {
         "写真面だけが読み取られるよう置き直してください",
         "Place the document so only its ID photo is scanned",
     ),
-    "face_too_small_reference": Text(
-        "解像度を上げて（600dpi）読み取り直してください",
-        "Rescan at a higher resolution (600 dpi)",
-    ),
     "no_face_live": Text(
         "来庁者にカメラの正面に立っていただき、もう一度開始してください",
         "Ask the visitor to stand in front of the camera, then press START",
@@ -159,10 +153,6 @@ ACTIONS: dict[str, Text] = {
     "multiple_faces_live": Text(
         "来庁者お一人だけが映るようにして、もう一度開始してください",
         "Make sure only the visitor is in view, then press START",
-    ),
-    "face_too_small_live": Text(
-        "来庁者にカメラへ近づいていただき、もう一度開始してください",
-        "Ask the visitor to come closer, then press START",
     ),
     "camera_gone": Text(
         "カメラのケーブルを確認してください。解決しない場合は担当者に連絡してください",

@@ -57,4 +57,3 @@ class Verification:
     distance: float
     reference_box: FaceBox
     live_box: FaceBox
-    quality: tuple[str, ...] = ()
