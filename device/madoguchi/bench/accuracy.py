@@ -20,8 +20,8 @@ import numpy as np
 
 from madoguchi.bench.metrics import Figures, figures
 from madoguchi.bench.pairs import Pair
+from madoguchi.document.quality import assess
 from madoguchi.engine import FaceEngine
-from madoguchi.engine.align import face_chip
 from madoguchi.engine.detect import Detection
 from madoguchi.engine.types import Face, FaceBox
 from madoguchi.errors import FaceError
@@ -42,6 +42,7 @@ class Described:
     detected: bool
     located: bool
     ms: float
+    quality_ok: bool = True
 
 
 def read_rgb(path: Path) -> np.ndarray:
@@ -87,9 +88,11 @@ class Describer:
         started = time.perf_counter()
         faces = engine.find_faces(rgb)
         face = nearest_centre(faces, rgb) if faces else centre_face(engine, rgb)
-        descriptor = engine.describe(face_chip(rgb, face.points))
+        descriptor = engine.describe(engine.align(rgb, face))
         ms = (time.perf_counter() - started) * 1000
-        return Described(side, descriptor, bool(faces), located, ms)
+        # a scanned card photo is judged as a reference image, anything else as a camera frame
+        quality = assess(rgb, face, side="reference" if side.scan_seed is not None else "live")
+        return Described(side, descriptor, bool(faces), located, ms, quality.ok)
 
 
 def _scanned_photo(engine: FaceEngine, rgb: np.ndarray, seed: int) -> tuple[np.ndarray, bool]:
@@ -135,6 +138,8 @@ class AccuracyRun:
     failed_to_detect: int
     failed_to_locate: int
     median_ms: float
+    gated: Figures | None
+    """The figures on the pairs whose two images both pass the quality gate."""
 
 
 def evaluate(
@@ -146,8 +151,10 @@ def evaluate(
     )
     same = np.array([p.same for p in pairs])
     folds = np.array([p.fold for p in pairs])
+    passed = np.array([by_side[a].quality_ok and by_side[b].quality_ok for a, b in pair_sides])
     return AccuracyRun(
         figures=figures(distances, same, folds),
+        gated=figures(distances[passed], same[passed], folds[passed]) if passed.any() else None,
         distances=distances,
         same=same,
         failed_to_detect=sum(not d.detected for d in by_side.values()),

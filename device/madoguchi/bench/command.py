@@ -68,6 +68,13 @@ def run_accuracy(args: argparse.Namespace) -> int:
     ours = accuracy.run(pairs, models=args.models, card_scan=args.card_scan, jobs=args.jobs)
     result = _accuracy_figures(ours)
     result["failed_to_locate"] = ours.failed_to_locate
+    if ours.gated is not None:
+        result["quality_gate"] = {
+            "pairs": ours.gated.pairs,
+            "accuracy_10fold": ours.gated.accuracy_10fold,
+            "tar_at_far_1e-3": ours.gated.tar_at_far_1e3,
+            "eer": ours.gated.eer,
+        }
     peer_run = None
     if args.peer:
         if not peer.available():
@@ -113,6 +120,13 @@ def _print_accuracy(result: dict) -> None:
             f"{name:<18}{r['pairs']:>7}{100 * r['accuracy_10fold']:>10.2f}% ±{100 * r['accuracy_std']:.2f}"
             f"{100 * r['tar_at_far_1e-3']:>12.2f}%{100 * r['eer']:>7.2f}%{r['failed_to_detect']:>9}"
             f"{r['median_ms']:>8.1f}"
+        )
+    if "quality_gate" in result:
+        g = result["quality_gate"]
+        print(
+            f"quality gate: both images pass in {g['pairs']} of {result['pairs']} pairs; on those, "
+            f"{100 * g['accuracy_10fold']:.2f}% 10-fold, TAR {100 * g['tar_at_far_1e-3']:.2f}% at FAR 1e-3, "
+            f"EER {100 * g['eer']:.2f}%"
         )
     if result.get("failed_to_locate"):
         print(f"photo not located on {result['failed_to_locate']} simulated scans")

@@ -18,7 +18,6 @@ import cv2
 import numpy as np
 
 from madoguchi.engine import FaceEngine
-from madoguchi.engine.align import face_chip
 
 CARD_300DPI = (1011, 638)
 PAGE_MIN_FACE = 120
@@ -82,19 +81,18 @@ def run(*, models: Path | None, repeat: int) -> Speed:
     if not detections or not engine.find_faces(page, min_face=PAGE_MIN_FACE):
         raise RuntimeError("the benchmark's own test face was not found: the engine is broken")
     detection = detections[0]
-    points = engine.mesh.locate(frame, detection).five
-    chip = face_chip(frame, points)
+    face = engine.find_one_face(frame)
+    chip = engine.align(frame, face)
 
     def whole_face() -> None:
-        found = engine.detector.detect(frame)[0]
-        engine.describe(face_chip(frame, engine.mesh.locate(frame, found).five))
+        engine.describe(engine.align(frame, engine.find_one_face(frame)))
 
     return Speed(
         face_ms=median_ms(whole_face, repeat),
         detect_frame_ms=median_ms(lambda: engine.detector.detect(frame), repeat),
         detect_page_ms=median_ms(lambda: engine.detector.detect(page, min_face=PAGE_MIN_FACE), repeat),
         landmarks_ms=median_ms(lambda: engine.mesh.locate(frame, detection), repeat),
-        align_ms=median_ms(lambda: face_chip(frame, points), repeat),
+        align_ms=median_ms(lambda: engine.align(frame, face), repeat),
         embed_ms=median_ms(lambda: engine.describe(chip), repeat),
         model_load_ms=load_ms,
         peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
