@@ -46,7 +46,7 @@ from madoguchi.errors import (
 from madoguchi.hardware.base import Hardware
 from madoguchi.messages import MESSAGES
 from madoguchi.outcome import CANCELLED, SCORED, TransactionResult
-from madoguchi.privacy import TransactionMemory, wipe
+from madoguchi.privacy import TransactionMemory, release_freed_memory, wipe
 from madoguchi.slip import render_slip
 
 log = logging.getLogger(__name__)
@@ -338,6 +338,7 @@ class Counter:
             finally:
                 self._set_state(State.WIPING)
                 self.engine.forget()
+        release_freed_memory()  # after TransactionMemory has wiped and dropped the images
         result = TransactionResult(
             number=txn.number,
             time=txn.started,
