@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from madoguchi.bench import accuracy, peer, speed
+from madoguchi.bench.metrics import Figures
 from madoguchi.bench.pairs import lfw_pairs, tsv_pairs
 
 DEFAULT_LFW = Path("../shared/data/lfw")
@@ -69,12 +70,7 @@ def run_accuracy(args: argparse.Namespace) -> int:
     result = _accuracy_figures(ours)
     result["failed_to_locate"] = ours.failed_to_locate
     if ours.gated is not None:
-        result["quality_gate"] = {
-            "pairs": ours.gated.pairs,
-            "accuracy_10fold": ours.gated.accuracy_10fold,
-            "tar_at_far_1e-3": ours.gated.tar_at_far_1e3,
-            "eer": ours.gated.eer,
-        }
+        result["quality_gate"] = _figures(ours.gated)
     peer_run = None
     if args.peer:
         if not peer.available():
@@ -97,8 +93,7 @@ def run_accuracy(args: argparse.Namespace) -> int:
     return 0
 
 
-def _accuracy_figures(run: accuracy.AccuracyRun) -> dict:
-    f = run.figures
+def _figures(f: Figures) -> dict:
     return {
         "pairs": f.pairs,
         "accuracy_10fold": f.accuracy_10fold,
@@ -106,9 +101,11 @@ def _accuracy_figures(run: accuracy.AccuracyRun) -> dict:
         "tar_at_far_1e-3": f.tar_at_far_1e3,
         "eer": f.eer,
         "threshold_distance": f.threshold,
-        "failed_to_detect": run.failed_to_detect,
-        "median_ms": run.median_ms,
     }
+
+
+def _accuracy_figures(run: accuracy.AccuracyRun) -> dict:
+    return {**_figures(run.figures), "failed_to_detect": run.failed_to_detect, "median_ms": run.median_ms}
 
 
 def _print_accuracy(result: dict) -> None:
