@@ -73,9 +73,7 @@ class MarkerEngine:
             raise MultipleFacesFound(f"{len(faces)} markers", side=side)
         return faces[0]
 
-    def verify(self, reference: np.ndarray, live: np.ndarray) -> Verification:
-        ours = self.find_one_face(reference, side="reference")
-        theirs = self.find_one_face(live, side="live")
+    def compare(self, reference: np.ndarray, ours: Face, live: np.ndarray, theirs: Face) -> Verification:
         same = _person(reference, ours) == _person(live, theirs)
         score = 91.5 if same else 12.0
         return Verification(score, 1 - score / 100, ours.box, theirs.box)

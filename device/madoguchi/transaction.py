@@ -80,7 +80,9 @@ class Engine(Protocol):
 
     def find_faces(self, rgb: np.ndarray) -> list[Face]: ...
     def find_one_face(self, rgb: np.ndarray, *, side: str | None = None) -> Face: ...
-    def verify(self, reference: np.ndarray, live: np.ndarray) -> Verification: ...
+    def compare(
+        self, reference: np.ndarray, reference_face: Face, live: np.ndarray, live_face: Face
+    ) -> Verification: ...
     def forget(self) -> None: ...
 
 
@@ -377,16 +379,17 @@ class Counter:
         self._poll()
         txn.phase = "live"
         self._set_state(State.CAPTURING)
-        live = self._capture(txn, memory)
+        live, live_face = self._capture(txn, memory)
         self._progress(txn, State.SCORING, "scoring")
-        verification = self.engine.verify(reference, live)
+        verification = self.engine.compare(reference, reference_face, live, live_face)
         txn.score = float(verification.score)
 
-    def _capture(self, txn: _Transaction, memory: TransactionMemory) -> np.ndarray:
+    def _capture(self, txn: _Transaction, memory: TransactionMemory) -> tuple[np.ndarray, Face]:
         """Watch the camera for capture_seconds; keep the frame of best quality with one face."""
         camera = self.hardware.camera
         seconds = self.config.counter.capture_seconds
         best: np.ndarray | None = None
+        best_face: Face | None = None
         best_report: QualityReport | None = None
         saw_several = False
         shown: tuple[tuple[str, ...], int] | None = None  # what the screen says now
@@ -411,7 +414,7 @@ class Counter:
                     if best_report is None or report.score > best_report.score:
                         if best is not None:
                             memory.release(best)
-                        best, best_report = frame, report
+                        best, best_face, best_report = frame, face, report
                 if frame is not best:
                     memory.release(frame)
                 if shown != (guidance, math.ceil(left)):
@@ -420,12 +423,12 @@ class Counter:
                     self._show(screens.capture_screen(guidance, seconds_left=left, **self._look()))
         finally:
             camera.stop()
-        if best is None or best_report is None:
+        if best is None or best_face is None or best_report is None:
             if saw_several:
                 raise MultipleFacesFound("more than one face in every frame with a face", side="live")
             raise NoFaceFound("no face in any camera frame", side="live")
         txn.note(*best_report.advice)
-        return best
+        return best, best_face
 
     def _report(self, result: TransactionResult, txn: _Transaction) -> None:
         self._set_state(State.REPORTING)

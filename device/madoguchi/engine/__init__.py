@@ -105,7 +105,12 @@ class FaceEngine:
     def verify(self, reference: np.ndarray, live: np.ndarray) -> Verification:
         """Score an ID photo (or its crop) against a live capture. Raises FaceError with ``side``."""
         reference_face = self.find_one_face(reference, side="reference")
-        live_face = self.find_one_face(live, side="live")
+        return self.compare(reference, reference_face, live, self.find_one_face(live, side="live"))
+
+    def compare(
+        self, reference: np.ndarray, reference_face: Face, live: np.ndarray, live_face: Face
+    ) -> Verification:
+        """Score two faces already found (by :meth:`find_one_face`) in their images."""
         held: list[np.ndarray] = []
         try:
             held += [self.align(reference, reference_face), self.align(live, live_face)]
