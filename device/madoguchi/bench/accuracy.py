@@ -59,7 +59,7 @@ def centre_face(engine: FaceEngine, rgb: np.ndarray) -> Face:
     eyes = np.array([[w * 0.4, h * 0.42], [w * 0.6, h * 0.42]], np.float32)
     keypoints = np.concatenate([eyes, np.tile([[w * 0.5, h * 0.55]], (4, 1))]).astype(np.float32)
     landmarks = engine.mesh.locate(rgb, Detection(box=box, keypoints=keypoints, score=0.0))
-    return Face(box=FaceBox(*map(float, box), 0.0), points=landmarks.five)
+    return Face(box=FaceBox(*map(float, box), 0.0), points=landmarks.five, mesh=landmarks.points)
 
 
 def nearest_centre(faces: list[Face], rgb: np.ndarray) -> Face:

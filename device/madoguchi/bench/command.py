@@ -14,6 +14,7 @@ import numpy as np
 from madoguchi.bench import accuracy, peer, speed
 from madoguchi.bench.metrics import Figures
 from madoguchi.bench.pairs import lfw_pairs, tsv_pairs
+from madoguchi.engine import models
 
 DEFAULT_LFW = Path("../shared/data/lfw")
 
@@ -84,6 +85,9 @@ def run_accuracy(args: argparse.Namespace) -> int:
 
         source = f"{'card-scan ' if args.card_scan else ''}{len(pairs)} pairs from {args.pairs or args.lfw}"
         fit_calibration(ours.distances, ours.same, fitted_on=source).save(args.write_calibration)
+        target = args.write_calibration
+        if target.name == models.CALIBRATION and (target.parent / models.MANIFEST).is_file():
+            models.record(target.parent, target.name)  # the engine checks every file against it
     if args.plot:
         _plot(args.plot, ours, peer_run, args.peer)
     if args.json:

@@ -290,7 +290,8 @@ def _map_face(face: Face, m: np.ndarray) -> Face:
     b = face.box
     corners = _move(np.float64([[b.x0, b.y0], [b.x1, b.y0], [b.x0, b.y1], [b.x1, b.y1]]), m)
     (x0, y0), (x1, y1) = corners.min(axis=0), corners.max(axis=0)
-    return Face(FaceBox(x0, y0, x1, y1, b.score), _move(face.points, m).astype(np.float32))
+    mesh = None if face.mesh is None else _move(face.mesh, m).astype(np.float32)
+    return Face(FaceBox(x0, y0, x1, y1, b.score), _move(face.points, m).astype(np.float32), mesh)
 
 
 def _upright(face: Face) -> bool:

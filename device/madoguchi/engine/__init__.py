@@ -1,10 +1,10 @@
 """The face engine: detect, align, describe and score faces with LiteRT models only.
 
-Pipeline for one image: BlazeFace finds faces (`detect.py`), the face mesh places the five points
-dlib aligns on (`landmarks.py`), the 150x150 chip is cut as dlib cuts it (`align.py`), dlib's ResNet
-descriptor runs int8 on LiteRT (`embed.py`), and the distance between two descriptors becomes a 0-100
-score (`score.py`). Arrays go in, plain values come out; chips and descriptors stay with the caller,
-who wipes them.
+Pipeline for one image: BlazeFace finds faces (`detect.py`), the face mesh places 468 landmarks
+(`landmarks.py`), the 150x150 chip is cut as dlib cuts it, aligned on the whole mesh, in three views
+(`align.py`), dlib's ResNet descriptor runs int8 on LiteRT on each view (`embed.py`), and the distance
+between two descriptors becomes a 0-100 score (`score.py`). Arrays go in, plain values come out;
+chips and descriptors stay with the caller, who wipes them.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 
 from madoguchi.engine import models
-from madoguchi.engine.align import face_chip
+from madoguchi.engine.align import ChipTemplate, chip_views
 from madoguchi.engine.detect import BlazeFace, FaceDetector
 from madoguchi.engine.embed import FaceDescriptor, distance
-from madoguchi.engine.landmarks import MESH_CHIP_POINTS, FaceMesh
+from madoguchi.engine.landmarks import POINTS, FaceMesh
 from madoguchi.engine.runtime import TfliteModel
 from madoguchi.engine.score import Calibration
 from madoguchi.engine.types import Face, FaceBox, Verification
@@ -38,10 +38,16 @@ class FaceEngine:
     """
 
     def __init__(
-        self, detector: FaceDetector, mesh: FaceMesh, descriptor: FaceDescriptor, calibration: Calibration
+        self,
+        detector: FaceDetector,
+        mesh: FaceMesh,
+        template: ChipTemplate,
+        descriptor: FaceDescriptor,
+        calibration: Calibration,
     ) -> None:
         self.detector = detector
         self.mesh = mesh
+        self.template = template
         self.descriptor = descriptor
         self.calibration = calibration
         self.models = (
@@ -65,6 +71,7 @@ class FaceEngine:
                 short_range=BlazeFace.short_range(model(models.SHORT_DETECTOR)),
             ),
             FaceMesh(model(models.MESH)),
+            ChipTemplate.load(models.verified(root, models.CHIP_TEMPLATE), landmarks=POINTS),
             FaceDescriptor(model(models.DESCRIPTOR)),
             Calibration.load(models.verified(root, models.CALIBRATION)),
         )
@@ -76,7 +83,8 @@ class FaceEngine:
         for detection in self.detector.detect(rgb, min_face=min_face):
             landmarks = self.mesh.locate(rgb, detection)
             x0, y0, x1, y1 = (float(v) for v in detection.box)
-            faces.append(Face(box=FaceBox(x0, y0, x1, y1, detection.score), points=landmarks.five))
+            box = FaceBox(x0, y0, x1, y1, detection.score)
+            faces.append(Face(box=box, points=landmarks.five, mesh=landmarks.points))
         return sorted(faces, key=lambda face: -face.box.height)
 
     def find_one_face(self, rgb: np.ndarray, *, min_face: int | None = None, side: str | None = None) -> Face:
@@ -89,10 +97,13 @@ class FaceEngine:
         return faces[0]
 
     def align(self, rgb: np.ndarray, face: Face) -> np.ndarray:
-        return face_chip(rgb, face.points, template=MESH_CHIP_POINTS)
+        """The face's chip views, (3, 150, 150, 3): see :func:`madoguchi.engine.align.chip_views`."""
+        if face.mesh is None:
+            raise ValueError("the face has no mesh: align faces that find_faces() returned")
+        return chip_views(rgb, face.mesh, self.template)
 
-    def describe(self, chip: np.ndarray) -> np.ndarray:
-        return self.descriptor.describe(chip)
+    def describe(self, views: np.ndarray) -> np.ndarray:
+        return self.descriptor.describe(views)
 
     def forget(self) -> None:
         """Overwrite what the interpreters still hold of the last images (after each transaction)."""

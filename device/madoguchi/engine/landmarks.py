@@ -1,8 +1,8 @@
-"""Face-mesh landmarks (MediaPipe face_landmark, 468 points) and the five points dlib aligns on.
+"""Face-mesh landmarks (MediaPipe face_landmark, 468 points), five of which match dlib's annotation.
 
 The mesh model sees a 192x192 crop around the detection, rotated so the eyes are level and 1.5x the
-detector's box, as MediaPipe's face-landmark graph prepares it. From the 468 points we take the
-ones that match dlib's 5-point annotation: the four eye corners and the base of the nose.
+detector's box, as MediaPipe's face-landmark graph prepares it. Five of the 468 points match dlib's
+5-point annotation: the four eye corners and the base of the nose.
 """
 
 from __future__ import annotations
@@ -12,21 +12,16 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from madoguchi.engine.align import CHIP_POINTS
 from madoguchi.engine.detect import Detection
 from madoguchi.engine.runtime import TfliteModel
 
 INPUT_SIZE = 192
 ROI_SCALE = 1.5
+POINTS = 468
 # Mesh indices in dlib's 5-point order: the eye on the image's right (outer, inner corner), the eye
-# on the image's left (outer, inner corner), then the base of the nose (subnasale).
+# on the image's left (outer, inner corner), then the base of the nose (subnasale). The quality gate
+# and the page checks reason on these five; the chip is aligned on the whole mesh (align.py).
 DLIB_FIVE = (263, 362, 33, 133, 2)
-# The mesh marks the outer eye corners about 2 px wider, the inner ones 1 px narrower and the nose
-# 2 px higher than dlib's 5-point predictor does, on dlib's 150 px chip. Aligning the mesh's points
-# to where they fall on dlib's chips (median over 745 LFW images, identities AJ_Lamas..Bill_Lerach,
-# both landmark sets on the same image) gives the descriptor the chips it was trained on.
-MESH_OFFSET_ON_CHIP = np.array([[1.85, -0.26], [-0.89, -0.59], [-1.83, -0.28], [0.83, -0.62], [-0.10, -2.08]])
-MESH_CHIP_POINTS = CHIP_POINTS + MESH_OFFSET_ON_CHIP
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ DETECTOR = "face_detection_full_range.tflite"
 SHORT_DETECTOR = "face_detection_short_range.tflite"
 MESH = "face_landmark.tflite"
 DESCRIPTOR = "face_descriptor.tflite"
+CHIP_TEMPLATE = "mesh_chip_template.json"
 CALIBRATION = "calibration.json"
 MANIFEST = "manifest.json"
 

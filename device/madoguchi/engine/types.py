@@ -32,14 +32,16 @@ class FaceBox:
 
 @dataclass(frozen=True)
 class Face:
-    """A detected face: its box and the five points dlib's face chip is aligned on.
+    """A detected face: its box, five points to reason on and the landmarks its chip is aligned on.
 
     ``points`` is (5, 2) in dlib's 5-point order: outer and inner corner of the eye on the image's
     right, outer and inner corner of the eye on the image's left, and the base of the nose.
+    ``mesh`` is the whole face mesh (468, 2); only faces found by the engine have one.
     """
 
     box: FaceBox
     points: np.ndarray = field(repr=False)
+    mesh: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def eye_distance(self) -> float:
