@@ -101,3 +101,50 @@ def test_numbers_must_increase(tmp_path):
     with pytest.raises(ValueError, match="does not follow"):
         audit.append(record(1))
     audit.close()
+
+
+def cut_off(number: int) -> AuditRecord:
+    started = datetime(2026, 11, 25, 9, 30, tzinfo=timezone.utc)
+    result = TransactionResult(number, started, "form", 60, "interrupted")
+    return AuditRecord.of(result, terminal_id="test-01", messages=(), slip_printed=None)
+
+
+def test_a_transaction_cut_off_is_recorded_at_the_next_start(tmp_path, caplog):
+    path = tmp_path / "audit.jsonl"
+    write(path, 2)
+    audit = AuditLog.open(path)
+    audit.begin(cut_off(3))
+    audit.close()  # the daemon dies here: number 3 may be on the screen, it has no record yet
+    assert verify(path).records == 2
+
+    audit = AuditLog.open(path)
+    assert "transaction 3 was cut off" in caplog.text
+    assert audit.next_number() == 4 and not audit.pending_path.exists()
+    audit.append(record(4))
+    audit.close()
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [(r["number"], r["outcome"], r["slip_printed"], r["mode"]) for r in lines[2:]] == [
+        (3, "interrupted", None, "form"),
+        (4, "scored", True, "card"),
+    ]
+    assert verify(path).ok
+
+
+def test_a_finished_transaction_leaves_nothing_pending(tmp_path):
+    path = tmp_path / "audit.jsonl"
+    audit = AuditLog.open(path)
+    audit.begin(cut_off(1))
+    assert audit.pending_path.exists()
+    audit.append(record(1))
+    assert not audit.pending_path.exists()
+    audit.close()
+    reopened = AuditLog.open(path)
+    assert reopened.next_number() == 2 and verify(path).records == 1
+    reopened.close()
+
+
+def test_only_the_next_number_can_begin(tmp_path):
+    audit = AuditLog.open(tmp_path / "audit.jsonl")
+    with pytest.raises(ValueError, match="not the next one"):
+        audit.begin(cut_off(5))
+    audit.close()

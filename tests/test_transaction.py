@@ -7,6 +7,7 @@ The face engine and document steps are the marker doubles of ``daemon_doubles``;
 from __future__ import annotations
 
 import json
+import shutil
 import time
 
 import numpy as np
@@ -15,7 +16,7 @@ from escpos.image import EscposImage
 
 from daemon_doubles import Desk, FakeQuality, camera_frame, card_page, counter_settings, draw_face
 from madoguchi import screens
-from madoguchi.audit import RECORD_KEYS
+from madoguchi.audit import RECORD_KEYS, AuditLog
 from madoguchi.slip import render_slip
 from madoguchi.transaction import Event, State
 
@@ -164,6 +165,30 @@ def test_cancel_during_capture(simulated_hardware, tmp_path):
         assert audit_lines(desk)[-1]["outcome"] == "cancelled"
     finally:
         desk.stop()
+
+
+def test_power_cut_mid_transaction_leaves_an_interrupted_record(simulated_hardware, tmp_path):
+    desk = Desk(simulated_hardware, counter_settings(tmp_path, capture_seconds=10.0))
+    at_the_cut = tmp_path / "at-the-cut"
+    at_the_cut.mkdir()
+    try:
+        visit(desk)
+        desk.press("start")
+        wait_for_state(desk, State.CAPTURING)
+        # The power goes now: what is on disk at this moment is all the next start will find.
+        for name in ("audit.jsonl", "audit.jsonl.open"):
+            shutil.copy(tmp_path / name, at_the_cut / name)
+    finally:
+        desk.press("cancel")
+        desk.stop()
+    restarted = AuditLog.open(at_the_cut / "audit.jsonl")
+    restarted.close()
+    (record,) = [json.loads(line) for line in (at_the_cut / "audit.jsonl").read_text().splitlines()]
+    assert (record["number"], record["outcome"], record["slip_printed"]) == (1, "interrupted", None)
+    assert restarted.next_number() == 2
+    # the counter that was not cut off recorded the same transaction as cancelled, and nothing is pending
+    assert audit_lines(desk)[-1]["outcome"] == "cancelled"
+    assert not (tmp_path / "audit.jsonl.open").exists()
 
 
 def test_double_press_starts_one_transaction(desk):

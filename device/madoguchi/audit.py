@@ -5,6 +5,12 @@ line breaks the chain, which ``madoguchi audit verify`` reports. A record is wri
 ``write`` on an ``O_APPEND`` descriptor and fsync'd before the transaction counts as done; a power
 cut can at worst leave a torn last line, which :meth:`AuditLog.open` reports and cuts off.
 
+A transaction is recorded only when it ends, but its number is on the screen and the slip before
+that. So :meth:`AuditLog.begin` first keeps, durably, the record the transaction would leave if it
+were cut off (outcome ``"interrupted"``) in ``<record>.open``; :meth:`AuditLog.append` removes it.
+If the daemon dies in between, the next :meth:`AuditLog.open` appends that record: every number
+a visitor may have seen is in the chain, and none is given out twice.
+
 Only the fields of :class:`AuditRecord` can be written: numbers, codes and times. There is no field
 for an image, a descriptor, a face box or anything else biometric, and :func:`verify` flags any
 line that has a key outside that list. Transaction numbers continue from the last record.
@@ -43,11 +49,17 @@ class AuditRecord:
     score: float | None
     at_or_above: bool | None
     messages: tuple[str, ...]
-    slip_printed: bool
+    slip_printed: bool | None
+    """None when nobody knows: the transaction was cut off."""
 
     @classmethod
     def of(
-        cls, result: TransactionResult, *, terminal_id: str, messages: tuple[str, ...], slip_printed: bool
+        cls,
+        result: TransactionResult,
+        *,
+        terminal_id: str,
+        messages: tuple[str, ...],
+        slip_printed: bool | None,
     ) -> AuditRecord:
         return cls(
             number=result.number,
@@ -140,6 +152,7 @@ class AuditLog:
 
     def __init__(self, path: Path, fd: int, report: ChainReport) -> None:
         self.path = path
+        self.pending_path = path.with_name(path.name + ".open")
         self._fd = fd
         self._last_hash = report.last_hash
         self._last_number = report.last_number
@@ -166,10 +179,45 @@ class AuditLog:
         if created:
             _fsync_directory(path.parent)
         log.info("audit record %s: %d records, last transaction %d", path, report.records, report.last_number)
-        return cls(path, fd, report)
+        audit = cls(path, fd, report)
+        audit._record_cut_off_transaction()
+        return audit
 
     def next_number(self) -> int:
         return self._last_number + 1
+
+    def begin(self, cut_off: AuditRecord) -> None:
+        """Keep ``cut_off``, durably, as what stands for this transaction until :meth:`append`."""
+        if cut_off.number != self.next_number():
+            raise ValueError(f"transaction {cut_off.number} is not the next one ({self.next_number()})")
+        temporary = self.pending_path.with_name(self.pending_path.name + ".tmp")
+        with temporary.open("wb") as handle:
+            handle.write(_encode(cut_off, prev=""))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, self.pending_path)
+        _fsync_directory(self.path.parent)
+
+    def _record_cut_off_transaction(self) -> None:
+        try:
+            data = json.loads(self.pending_path.read_bytes())
+            data.pop("prev")
+            cut_off = AuditRecord(**{**data, "messages": tuple(data["messages"])})
+        except FileNotFoundError:
+            return
+        except (ValueError, KeyError, TypeError) as exc:
+            log.error("audit record: unreadable %s (%s); ignored", self.pending_path, exc)
+            self.pending_path.unlink()
+            return
+        if cut_off.number > self._last_number:
+            log.warning(
+                "audit record: transaction %d was cut off (crash or power loss); recorded as %s",
+                cut_off.number,
+                cut_off.outcome,
+            )
+            self.append(cut_off)
+        else:
+            self.pending_path.unlink()
 
     def append(self, record: AuditRecord) -> None:
         """Write ``record`` as one line and fsync it; when this returns, it survives a power cut."""
@@ -182,6 +230,7 @@ class AuditLog:
         os.fsync(self._fd)
         self._last_hash = _digest(line)
         self._last_number = record.number
+        self.pending_path.unlink(missing_ok=True)
 
     def close(self) -> None:
         if self._fd >= 0:

@@ -14,15 +14,18 @@ Mode = Literal["card", "form"]
 
 SCORED = "scored"
 CANCELLED = "cancelled"
+# Only in the audit record: a transaction the daemon did not live to finish (see audit.AuditLog.begin).
+INTERRUPTED = "interrupted"
 
 
 @dataclass(frozen=True)
 class TransactionResult:
     """One transaction's outcome.
 
-    ``code`` is ``"scored"``, ``"cancelled"`` or the reason of the fault that stopped it (a key of
-    :data:`madoguchi.messages.MESSAGES`); ``notes`` are further codes worth a line on the slip: quality
-    advice and device trouble that did not stop the transaction (the printer running out of paper).
+    ``code`` is ``"scored"``, ``"cancelled"``, the reason of the fault that stopped it (a key of
+    :data:`madoguchi.messages.MESSAGES`) or, in the audit record only, ``"interrupted"``. ``notes``
+    are further codes worth a line on the slip: quality advice and device trouble that did not stop
+    the transaction (the printer running out of paper).
     """
 
     number: int

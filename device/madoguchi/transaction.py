@@ -45,7 +45,7 @@ from madoguchi.errors import (
 )
 from madoguchi.hardware.base import Hardware
 from madoguchi.messages import MESSAGES
-from madoguchi.outcome import CANCELLED, SCORED, TransactionResult
+from madoguchi.outcome import CANCELLED, INTERRUPTED, SCORED, TransactionResult
 from madoguchi.privacy import TransactionMemory, release_freed_memory, wipe
 from madoguchi.slip import render_slip
 
@@ -323,6 +323,11 @@ class Counter:
 
     def _serve(self) -> None:
         txn = _Transaction(self.audit.next_number(), self.now())
+        counter = self.config.counter
+        cut_off = TransactionResult(txn.number, txn.started, self.mode, counter.threshold, INTERRUPTED)
+        self.audit.begin(
+            AuditRecord.of(cut_off, terminal_id=counter.terminal_id, messages=(), slip_printed=None)
+        )
         log.info("transaction %d: start (%s)", txn.number, self.mode)
         started = self.clock()
         code = SCORED
