@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 
 from madoguchi.errors import ModelError
@@ -89,3 +90,74 @@ def test_daemon_reports_ready_and_stops_on_sigterm(notify_socket, tmp_path, sane
         stderr = daemon.communicate()[1]
     assert "cold start to ready" in stderr
     assert (tmp_path / "audit.jsonl").exists()
+
+
+def test_a_device_missing_at_start_is_named_on_the_lcd_until_it_is_plugged_in(notify_socket, tmp_path):
+    """kind = "real" with the camera unplugged: the LCD (luma's dummy here) names it, systemd hears
+    it, and the counter starts on the same LCD once the camera is found."""
+    from daemon_doubles import counter_settings
+    from madoguchi import screens
+    from madoguchi.errors import DeviceNotFound
+    from madoguchi.hardware import HardwareSettings, make_display, make_hardware
+    from madoguchi.service import RETRY_SECONDS, wait_for_hardware
+
+    sock, path = notify_socket
+    config = counter_settings(tmp_path)
+    simulated = HardwareSettings(kind="simulated")
+    shown, waits = [], []
+
+    def camera_plugged_in_on_the_third_try(settings, *, opened=None):
+        if len(waits) < 2:
+            raise DeviceNotFound("no camera: picamera2: no camera; opencv: cannot open 0", device="camera")
+        return make_hardware(simulated, opened=opened)
+
+    def open_lcd(settings):
+        display = make_display(simulated)
+        shown.append(display[0])
+        return display
+
+    hardware = wait_for_hardware(
+        config,
+        SystemdNotifier(path),
+        make=camera_plugged_in_on_the_third_try,
+        open_display=open_lcd,
+        sleep=waits.append,
+    )
+    try:
+        assert waits == [RETRY_SECONDS, RETRY_SECONDS]
+        (lcd,) = shown  # opened once, kept through the retries, and handed to the counter
+        assert hardware.display is lcd
+        expected = screens.device_missing_screen("camera", size=lcd.size)
+        assert np.array_equal(np.asarray(lcd.device.image.convert("RGB")), np.asarray(expected))
+        status = sock.recv(256).decode()
+        assert status.startswith("READY=1\nSTATUS=waiting: no camera")
+    finally:
+        hardware.close()
+
+
+def test_without_an_lcd_a_missing_device_is_still_waited_for(tmp_path):
+    from daemon_doubles import counter_settings
+    from madoguchi.errors import DeviceNotFound
+    from madoguchi.hardware import HardwareSettings, make_hardware
+    from madoguchi.service import wait_for_hardware
+
+    attempts = []
+
+    def scanner_on_the_second_try(settings, *, opened=None):
+        attempts.append(opened)
+        if len(attempts) == 1:
+            raise DeviceNotFound("no scanner: sane: no device", device="scanner")
+        return make_hardware(HardwareSettings(kind="simulated"), opened=opened)
+
+    def no_lcd(settings):
+        raise DeviceNotFound("no display: st7789: no /dev/spidev0.0", device="display")
+
+    hardware = wait_for_hardware(
+        counter_settings(tmp_path),
+        SystemdNotifier(None),
+        make=scanner_on_the_second_try,
+        open_display=no_lcd,
+        sleep=lambda s: None,
+    )
+    hardware.close()
+    assert attempts == [None, None]

@@ -115,7 +115,7 @@ class HardwareConfig(Section):
         default="auto",
         title="Devices",
         description="auto: real devices where found, simulated otherwise (each fallback is logged); "
-        "real: fail at start when a device is missing; simulated: doubles only.",
+        "real: at start, a missing device is named on the LCD and waited for; simulated: doubles only.",
     )
     camera: dict[str, Any] = Field(default_factory=dict, title="Camera", description="[hardware.camera]")
     scanner: dict[str, Any] = Field(default_factory=dict, title="Scanner", description="[hardware.scanner]")

@@ -79,7 +79,11 @@ class HardwareError(MadoguchiError, OSError):
 
 
 class DeviceNotFound(HardwareError):
-    """The device is not connected, or its driver cannot find it."""
+    """The device is not connected, or its driver cannot find it; ``device`` says which, if known."""
+
+    def __init__(self, message: str, *, device: str | None = None) -> None:
+        super().__init__(message)
+        self.device = device
 
 
 class DeviceClosed(HardwareError):

@@ -77,6 +77,12 @@ MESSAGES: dict[str, Text] = {
     "printer_out_of_paper": Text("レシート用紙がありません", "The printer is out of paper"),
     "printer_error": Text("プリンターが応答しません", "The printer is not responding"),
     "internal_error": Text("予期しないエラーが発生しました", "Unexpected error"),
+    # --- at start-up, a device of a real counter not found (kind = "real") ---
+    "camera_missing": Text("カメラが見つかりません", "No camera found"),
+    "scanner_missing": Text("スキャナーが見つかりません", "No scanner found"),
+    "printer_missing": Text("プリンターが見つかりません", "No printer found"),
+    "buttons_missing": Text("ボタンが見つかりません", "No buttons found"),
+    "retrying": Text("接続を確認しています…", "Checking again…"),
     # --- quality advice (camera guidance and notes on the slip) ---
     "rescan_600dpi": Text("600dpiで読み取り直してください", "Rescan at 600 dpi"),
     "remove_glare": Text("写真に光の反射があります", "Glare on the ID photo"),
@@ -169,6 +175,13 @@ ACTIONS: dict[str, Text] = {
     "printer_error": Text(
         "プリンターの電源とケーブルを確認してください。結果は画面で確認できます",
         "Check the printer; the result is on this screen",
+    ),
+    **dict.fromkeys(
+        ("camera_missing", "scanner_missing", "printer_missing", "buttons_missing"),
+        Text(
+            "電源とケーブルを確認してください。つながると自動で始まります。解決しない場合は担当者に連絡してください",
+            "Check its power and cable; the counter starts once it is found. If not, call the technician",
+        ),
     ),
     "internal_error": Text(
         "もう一度開始してください。繰り返す場合は担当者に連絡してください",

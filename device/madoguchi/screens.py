@@ -120,6 +120,23 @@ def progress_screen(
     return canvas.image
 
 
+def device_missing_screen(
+    device: str,
+    *,
+    language: Language = "ja",
+    size: tuple[int, int] = DEFAULT_SIZE,
+    font: Path | None = None,
+) -> Image.Image:
+    """At start-up: ``device`` (camera, scanner, printer, buttons) was not found; looking again."""
+    code = f"{device}_missing"
+    canvas = _Canvas(size, font)
+    canvas.band(say(code, language), PROBLEM, 20)
+    canvas.gap(10)
+    canvas.text(action(code, language) or "", 16)
+    canvas.footer(say("retrying", language))
+    return canvas.image
+
+
 def capture_screen(
     guidance: tuple[str, ...],
     *,

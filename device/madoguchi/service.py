@@ -27,9 +27,9 @@ import numpy as np
 from madoguchi import __version__, screens
 from madoguchi.audit import AuditLog, verify
 from madoguchi.config import DEFAULT_PATH, Config, load
-from madoguchi.errors import MadoguchiError
+from madoguchi.errors import DeviceNotFound, MadoguchiError
 from madoguchi.fonts import find_font
-from madoguchi.hardware import Hardware, make_hardware
+from madoguchi.hardware import Display, Hardware, make_display, make_hardware
 from madoguchi.outcome import TransactionResult
 from madoguchi.privacy import harden, wipe
 from madoguchi.slip import render_slip
@@ -109,6 +109,54 @@ def _make_hardware(config: Config) -> Hardware:
     return make_hardware(config.hardware.settings())
 
 
+# How often a device missing at start-up is looked for again; well inside WatchdogSec / 2.
+RETRY_SECONDS = 5.0
+
+
+def wait_for_hardware(
+    config: Config,
+    notifier: SystemdNotifier,
+    *,
+    make: Callable[..., Hardware] = make_hardware,
+    open_display: Callable[..., tuple[Display, str]] = make_display,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Hardware:
+    """Every device, waiting for any that is missing (``kind = "real"``) instead of exiting.
+
+    The missing device is named in the journal, to systemd (STATUS) and, when the LCD itself is
+    there, on the LCD, in words staff can act on; it is looked for again every RETRY_SECONDS, so
+    plugging it in starts the counter. The LCD stays open meanwhile and becomes the counter's.
+    """
+    settings = config.hardware.settings()
+    counter = config.counter
+    display: tuple[Display, str] | None = None
+    reported: set[str] = set()  # each problem goes into the journal once, not every retry
+
+    def report(problem: str) -> None:
+        if problem not in reported:
+            reported.add(problem)
+            log.error("%s", problem)
+
+    while True:
+        try:
+            return make(settings, opened={"display": display} if display else None)
+        except DeviceNotFound as missing:
+            report(f"waiting for a device: {missing}")
+            notifier.notify(ready=1, status=f"waiting: {missing}")
+            notifier.watchdog()
+            if display is None and missing.device != "display":
+                try:
+                    display = open_display(settings)
+                except DeviceNotFound as no_lcd:
+                    report(f"cannot say so on the LCD: {no_lcd}")
+            if display is not None and missing.device is not None:
+                screen = screens.device_missing_screen(
+                    missing.device, language=counter.language, size=display[0].size, font=counter.font
+                )
+                display[0].show(screen)
+            sleep(RETRY_SECONDS)
+
+
 def _process_age() -> float:
     """Seconds since this process was started by the kernel (so interpreter start-up counts too)."""
     try:
@@ -134,7 +182,7 @@ def run_daemon(config_path: Path) -> int:
     try:
         find_font(config.counter.font)
         engine = _load_engine(config)
-        hardware = _make_hardware(config)
+        hardware = wait_for_hardware(config, notifier)
     except MadoguchiError as error:
         log.error("cannot start: %s", error)
         return 1

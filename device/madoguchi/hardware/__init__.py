@@ -39,24 +39,36 @@ Candidate = tuple[str, Build]
 """A driver's name in log messages, and its Build."""
 
 
-def make_hardware(settings: HardwareSettings | None = None) -> Hardware:
+def make_hardware(
+    settings: HardwareSettings | None = None, *, opened: dict[str, tuple[Any, str]] | None = None
+) -> Hardware:
     """Open every device as ``settings.kind`` says; ``Hardware.origin`` records which driver each uses.
 
-    Raises DeviceNotFound (kind "real") naming every driver tried and why it failed.
+    ``opened`` holds devices the caller has open already, by name, with their origin: they are used
+    as they are (and left open if another device is missing). Raises DeviceNotFound (kind "real")
+    naming the device and every driver tried and why it failed.
     """
     settings = settings or HardwareSettings()
     if settings.kind not in ("auto", "real", "simulated"):
         raise ConfigError(f"hardware.kind must be auto, real or simulated, not {settings.kind!r}")
+    opened = opened or {}
     devices: dict[str, Any] = {}
     origin: dict[str, str] = {}
     try:
         for name, candidates, simulated in _CHOICES:
-            devices[name], origin[name] = _choose(name, settings, candidates(settings), simulated)
+            chosen = opened.get(name) or _choose(name, settings, candidates(settings), simulated)
+            devices[name], origin[name] = chosen
     except BaseException:
-        for device in devices.values():
-            device.close()
+        for name, device in devices.items():
+            if name not in opened:
+                device.close()
         raise
     return Hardware(**devices, origin=origin)
+
+
+def make_display(settings: HardwareSettings) -> tuple[Display, str]:
+    """The display alone, and its origin, as ``settings.kind`` says: to name a missing device on it."""
+    return _choose("display", settings, _displays(settings), _simulated_display)
 
 
 def _choose(
@@ -75,7 +87,7 @@ def _choose(
                 if settings.kind == "auto":
                     log.warning("%s: falling back from %s: %s", name, label, e)
         if settings.kind == "real":
-            raise DeviceNotFound(f"no {name}: " + "; ".join(reasons))
+            raise DeviceNotFound(f"no {name}: " + "; ".join(reasons), device=name)
     device, where = simulated(settings)
     log.info("%s: using %s", name, where)
     return device, where
