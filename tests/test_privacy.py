@@ -9,6 +9,7 @@ import textwrap
 import numpy as np
 import pytest
 
+from madoguchi.engine.types import Face, FaceBox
 from madoguchi.privacy import TransactionMemory, wipe
 
 
@@ -28,6 +29,15 @@ def test_transaction_memory_wipes_on_error():
         memory.keep(kept)
         raise RuntimeError("a fault mid-transaction")
     assert not kept.any() and len(memory) == 0
+
+
+def test_a_kept_face_has_its_landmarks_wiped():
+    mesh = np.full((468, 2), 80.0, np.float32)
+    face = Face(FaceBox(10, 10, 90, 90), points=mesh[:5].copy(), mesh=mesh)
+    marker_face = Face(FaceBox(0, 0, 5, 5), points=np.ones((5, 2)))  # no mesh (a test double's)
+    with TransactionMemory() as memory:
+        assert memory.keep_face(face) is face and memory.keep_face(marker_face) is marker_face
+    assert not face.points.any() and not face.mesh.any() and not marker_face.points.any()
 
 
 def test_release_wipes_one_array_now():

@@ -2,8 +2,8 @@
 
 :func:`harden` runs once at start: no core dumps (a dump would write faces to disk), not dumpable by
 other processes, and all memory locked so no page holding a face can be swapped out. Then each
-transaction keeps its arrays in a :class:`TransactionMemory`, which zero-fills them when the
-transaction ends, whatever the outcome.
+transaction keeps its arrays (images, and the landmarks of every face found in them) in a
+:class:`TransactionMemory`, which zero-fills them when the transaction ends, whatever the outcome.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from types import TracebackType
 
 import numpy as np
+
+from madoguchi.engine.types import Face
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +133,13 @@ class TransactionMemory:
             array = np.array(array)
         self._arrays.append(array)
         return array
+
+    def keep_face(self, face: Face) -> Face:
+        """Take a face's landmarks into the transaction too: the geometry of a face is biometric."""
+        for array in (face.points, face.mesh):
+            if array is not None:
+                self._arrays.append(array)
+        return face
 
     def release(self, array: np.ndarray) -> None:
         """Wipe ``array`` now, e.g. a camera frame that was not the best."""

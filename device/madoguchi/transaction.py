@@ -376,7 +376,7 @@ class Counter:
         reference = memory.keep(np.array(located.image))  # a copy: the crop may be a view of the page
         wipe(located.image)
         memory.release(page)
-        reference_face = self.engine.find_one_face(reference, side="reference")
+        reference_face = memory.keep_face(self.engine.find_one_face(reference, side="reference"))
         quality = self.assess(reference, reference_face, side="reference")
         txn.note(*quality.advice)
         if not quality.ok and quality.advice and self.config.counter.reference_quality == "rescan":
@@ -407,7 +407,7 @@ class Counter:
                 self._poll()
                 frame = memory.keep(camera.read())
                 try:
-                    face = self.engine.find_one_face(frame, side="live")
+                    face = memory.keep_face(self.engine.find_one_face(frame, side="live"))
                 except MultipleFacesFound:
                     saw_several = True
                     guidance: tuple[str, ...] = ("one_person_only",)
