@@ -156,7 +156,6 @@ class AuditLog:
         self._fd = fd
         self._last_hash = report.last_hash
         self._last_number = report.last_number
-        self.report = report
 
     @classmethod
     def open(cls, path: Path) -> AuditLog:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 Language = Literal["ja", "en"]
-LANGUAGES: tuple[Language, ...] = ("ja", "en")
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import logging
 import os
 import resource
@@ -40,6 +41,7 @@ class Hardening:
     notes: list[str] = field(default_factory=list)
 
 
+@functools.cache  # find_library runs ldconfig: once per process, not once per transaction
 def _libc() -> ctypes.CDLL:
     return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
 

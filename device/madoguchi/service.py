@@ -105,10 +105,6 @@ def _load_engine(config: Config) -> FaceEngine:
     return FaceEngine.load(config.models.dir)
 
 
-def _make_hardware(config: Config) -> Hardware:
-    return make_hardware(config.hardware.settings())
-
-
 # How often a device missing at start-up is looked for again; well inside WatchdogSec / 2.
 RETRY_SECONDS = 5.0
 
@@ -294,7 +290,7 @@ def selftest(config_path: Path, *, scan: bool, print_slip: bool) -> int:
         _check("models", lambda: _check_models(config)),
     ]
     try:
-        hardware = _make_hardware(config)
+        hardware = make_hardware(config.hardware.settings())
     except MadoguchiError as error:
         print(f"FAIL  devices: {error}")
         return 1

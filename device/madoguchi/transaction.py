@@ -63,11 +63,6 @@ class State(str, enum.Enum):
     STOPPED = "stopped"
 
 
-BUSY_STATES = frozenset(
-    {State.SCANNING, State.LOCATING, State.CAPTURING, State.SCORING, State.WIPING, State.REPORTING}
-)
-
-
 class Event(str, enum.Enum):
     START = "start"
     MODE = "mode"
@@ -346,14 +341,8 @@ class Counter:
                 self._set_state(State.WIPING)
                 self.engine.forget()
         release_freed_memory()  # after TransactionMemory has wiped and dropped the images
-        result = TransactionResult(
-            number=txn.number,
-            time=txn.started,
-            mode=self.mode,
-            threshold=self.config.counter.threshold,
-            code=code,
-            score=txn.score if code == SCORED else None,
-            notes=tuple(txn.notes),
+        result = dataclasses.replace(
+            cut_off, code=code, score=txn.score if code == SCORED else None, notes=tuple(txn.notes)
         )
         self._report(result, txn)
         log.info(

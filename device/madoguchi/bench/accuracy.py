@@ -23,6 +23,7 @@ from madoguchi.bench.pairs import Pair
 from madoguchi.document.quality import assess
 from madoguchi.engine import FaceEngine
 from madoguchi.engine.detect import Detection
+from madoguchi.engine.embed import distance
 from madoguchi.engine.types import Face, FaceBox
 from madoguchi.errors import FaceError
 
@@ -146,9 +147,7 @@ def evaluate(
     pairs: list[Pair], described: Iterable[Described], pair_sides: list[tuple[Side, Side]]
 ) -> AccuracyRun:
     by_side = {d.side: d for d in described}
-    distances = np.array(
-        [float(np.linalg.norm(by_side[a].descriptor - by_side[b].descriptor)) for a, b in pair_sides]
-    )
+    distances = np.array([distance(by_side[a].descriptor, by_side[b].descriptor) for a, b in pair_sides])
     same = np.array([p.same for p in pairs])
     folds = np.array([p.fold for p in pairs])
     passed = np.array([by_side[a].quality_ok and by_side[b].quality_ok for a, b in pair_sides])

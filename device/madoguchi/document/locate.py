@@ -22,7 +22,7 @@ from typing import Literal, Protocol
 import cv2
 import numpy as np
 
-from madoguchi.engine.types import Face, FaceBox
+from madoguchi.engine.types import Face
 from madoguchi.errors import BlankPage, PhotoCutOff, PhotoNotFound, PhotoRotated, PhotoTooSmall, SeveralPhotos
 
 MM_PER_INCH = 25.4
@@ -255,15 +255,20 @@ def _affine(m: np.ndarray) -> np.ndarray:
     return np.vstack([m, (0.0, 0.0, 1.0)])
 
 
-def _view(
-    page: np.ndarray, center: tuple[float, float], angle: float, scale: float, size: tuple[int, int]
-) -> tuple[np.ndarray, np.ndarray]:
-    """The ``size`` (w, h) image centred on ``center``, turned ``angle`` degrees counter-clockwise
-    and scaled by ``scale``; and the 2x3 map from page pixels into it.
+@dataclass(frozen=True)
+class _Patch:
+    """The part of the page a view around ``center`` can reach, shrunk once; views at every turn
+    are cut from it (the reach does not depend on the turn)."""
 
-    Only the part of the page under the view is touched; when shrinking, it is first resized
-    with area averaging, so a halftone screen does not alias into moire.
-    """
+    image: np.ndarray
+    to_image: np.ndarray  # 2x3: page pixels -> patch pixels
+    center: tuple[float, float]  # in patch pixels
+    shrink: float  # patch pixels per page pixel (x)
+
+
+def _patch(page: np.ndarray, center: tuple[float, float], scale: float, size: tuple[int, int]) -> _Patch:
+    """Only the part of the page under the view is touched; when shrinking, it is first resized
+    with area averaging, so a halftone screen does not alias into moire."""
     reach = 0.5 * np.hypot(*size) / scale + 2
     x0, y0 = max(0, int(center[0] - reach)), max(0, int(center[1] - reach))
     x1, y1 = min(page.shape[1], int(center[0] + reach) + 1), min(page.shape[0], int(center[1] + reach) + 1)
@@ -274,24 +279,37 @@ def _view(
         sub = cv2.resize(sub, (sw, sh), interpolation=cv2.INTER_AREA)
         sx, sy = sw / (x1 - x0), sh / (y1 - y0)
     to_sub = np.array([[sx, 0, -x0 * sx], [0, sy, -y0 * sy]])
-    c = ((center[0] - x0) * sx, (center[1] - y0) * sy)
-    turn = cv2.getRotationMatrix2D(c, angle, scale / sx)
+    return _Patch(sub, to_sub, ((center[0] - x0) * sx, (center[1] - y0) * sy), sx)
+
+
+def _turned(
+    patch: _Patch, angle: float, scale: float, size: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``size`` (w, h) view of ``patch`` turned ``angle`` degrees counter-clockwise and scaled by
+    ``scale`` (of the page); and the 2x3 map from page pixels into it."""
+    c = patch.center
+    turn = cv2.getRotationMatrix2D(c, angle, scale / patch.shrink)
     turn[:, 2] += (size[0] / 2 - c[0], size[1] / 2 - c[1])
-    view = cv2.warpAffine(sub, turn, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    return view, (_affine(turn) @ _affine(to_sub))[:2]
+    view = cv2.warpAffine(patch.image, turn, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return view, (_affine(turn) @ _affine(patch.to_image))[:2]
+
+
+def _view(
+    page: np.ndarray, center: tuple[float, float], angle: float, scale: float, size: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``size`` (w, h) image centred on ``center``, turned ``angle`` degrees counter-clockwise
+    and scaled by ``scale``; and the 2x3 map from page pixels into it."""
+    return _turned(_patch(page, center, scale, size), angle, scale, size)
 
 
 def _move(points: np.ndarray, m: np.ndarray) -> np.ndarray:
     return np.asarray(points, np.float64) @ m[:, :2].T + m[:, 2]
 
 
-def _map_face(face: Face, m: np.ndarray) -> Face:
-    """``face`` carried through the affine map ``m`` (its box becomes the bounds of the turned box)."""
-    b = face.box
-    corners = _move(np.float64([[b.x0, b.y0], [b.x1, b.y0], [b.x0, b.y1], [b.x1, b.y1]]), m)
-    (x0, y0), (x1, y1) = corners.min(axis=0), corners.max(axis=0)
-    mesh = None if face.mesh is None else _move(face.mesh, m).astype(np.float32)
-    return Face(FaceBox(x0, y0, x1, y1, b.score), _move(face.points, m).astype(np.float32), mesh)
+def _bounds(m: np.ndarray, x0: float, y0: float, x1: float, y1: float) -> tuple[np.ndarray, np.ndarray]:
+    """Least and greatest corner of the box (x0, y0, x1, y1) carried through the affine map ``m``."""
+    corners = _move(np.float64([[x0, y0], [x1, y0], [x0, y1], [x1, y1]]), m)
+    return corners.min(axis=0), corners.max(axis=0)
 
 
 def _upright(face: Face) -> bool:
@@ -336,11 +354,12 @@ def _faces_in(page: np.ndarray, region: _Region, engine: FaceFinder, dpi: int) -
     if _is_card(region, dpi):
         low, high = (share * min(region.size) * scale for share in CARD_FACE_SHARE)
     best: tuple[float, list[Face], float, np.ndarray] | None = None
+    upright = (max(1, round(region.size[0] * scale)), max(1, round(region.size[1] * scale)))
+    patch = _patch(page, region.center, scale, upright)
     for tried, turn in enumerate(_turn_order(region, dpi)):
         angle = region.skew + 90.0 * turn
-        w, h = region.size if turn % 2 == 0 else region.size[::-1]
-        size = (max(1, round(w * scale)), max(1, round(h * scale)))
-        view, m = _view(page, region.center, angle, scale, size)
+        size = upright if turn % 2 == 0 else upright[::-1]
+        view, m = _turned(patch, angle, scale, size)
         faces = [f for f in engine.find_faces(view) if _upright(f) and low <= f.box.height <= high]
         score = max((f.box.score for f in faces), default=0.0)
         if faces and (best is None or score > best[0]):
@@ -364,10 +383,11 @@ def _faces_in(page: np.ndarray, region: _Region, engine: FaceFinder, dpi: int) -
 
 def _hit(face: Face, back: np.ndarray, scale: float, angle: float, region: _Region) -> _Hit:
     """A face found in a view, carried back to the page through ``back``."""
-    on_page = _map_face(face, back).box
-    center = tuple(_move(np.float64([face.box.center]), back)[0])
-    size = (face.box.width / scale, face.box.height / scale)
-    return _Hit(center, size, angle, region, (on_page.x0, on_page.y0, on_page.x1, on_page.y1), face.box.score)
+    b = face.box
+    (x0, y0), (x1, y1) = _bounds(back, b.x0, b.y0, b.x1, b.y1)
+    center = tuple(_move(np.float64([b.center]), back)[0])
+    size = (b.width / scale, b.height / scale)
+    return _Hit(center, size, angle, region, (x0, y0, x1, y1), b.score)
 
 
 def _cut(page: np.ndarray, hit: _Hit, dpi: int) -> LocatedPhoto:
@@ -392,8 +412,8 @@ def _cut(page: np.ndarray, hit: _Hit, dpi: int) -> LocatedPhoto:
     size = (round(hit.size[0] * (1 + 2 * CROP_MARGIN)), round(hit.size[1] * (1 + 2 * CROP_MARGIN)))
     image, m = _view(page, hit.center, hit.angle, 1.0, size)
     back = cv2.invertAffineTransform(m)
-    corners = _move(np.float64([[0, 0], [size[0], 0], [0, size[1]], [size[0], size[1]]]), back)
-    bx0, by0 = np.clip(corners.min(axis=0), 0, (pw, ph)).astype(int)
-    bx1, by1 = np.clip(corners.max(axis=0), 0, (pw, ph)).astype(int)
+    low, high = _bounds(back, 0, 0, size[0], size[1])
+    bx0, by0 = np.clip(low, 0, (pw, ph)).astype(int)
+    bx1, by1 = np.clip(high, 0, (pw, ph)).astype(int)
     kind = "card" if _is_card(hit.region, dpi) else "form"
     return LocatedPhoto(image, (int(bx0), int(by0), int(bx1), int(by1)), hit.angle, kind)

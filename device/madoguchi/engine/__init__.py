@@ -15,7 +15,7 @@ import numpy as np
 
 from madoguchi.engine import models
 from madoguchi.engine.align import ChipTemplate, chip_views
-from madoguchi.engine.detect import BlazeFace, FaceDetector
+from madoguchi.engine.detect import BlazeFace, Detection, FaceDetector
 from madoguchi.engine.embed import FaceDescriptor, distance
 from madoguchi.engine.landmarks import POINTS, FaceMesh
 from madoguchi.engine.runtime import TfliteModel
@@ -78,23 +78,32 @@ class FaceEngine:
 
     def find_faces(self, rgb: np.ndarray, *, min_face: int | None = None) -> list[Face]:
         """Every face in the image, largest first. ``min_face`` (px) makes large pages be tiled."""
-        _check_image(rgb)
-        faces = []
-        for detection in self.detector.detect(rgb, min_face=min_face):
-            landmarks = self.mesh.locate(rgb, detection)
-            x0, y0, x1, y1 = (float(v) for v in detection.box)
-            box = FaceBox(x0, y0, x1, y1, detection.score)
-            faces.append(Face(box=box, points=landmarks.five, mesh=landmarks.points))
-        return sorted(faces, key=lambda face: -face.box.height)
+        return [self._face(rgb, detection) for detection in self._detections(rgb, min_face)]
 
     def find_one_face(self, rgb: np.ndarray, *, min_face: int | None = None, side: str | None = None) -> Face:
-        """The one face in the image; NoFaceFound or MultipleFacesFound otherwise."""
-        faces = self.find_faces(rgb, min_face=min_face)
-        if not faces:
+        """The one face in the image; NoFaceFound or MultipleFacesFound otherwise.
+
+        Decided on the detector's boxes, so the mesh runs on the one face only (once per frame).
+        """
+        detections = self._detections(rgb, min_face)
+        if not detections:
             raise NoFaceFound("no face found", side=side)
-        if len(faces) > 1 and faces[1].box.height >= SECOND_FACE_RATIO * faces[0].box.height:
-            raise MultipleFacesFound(f"{len(faces)} faces found", side=side)
-        return faces[0]
+        heights = [float(d.box[3]) - float(d.box[1]) for d in detections[:2]]
+        if len(heights) > 1 and heights[1] >= SECOND_FACE_RATIO * heights[0]:
+            raise MultipleFacesFound(f"{len(detections)} faces found", side=side)
+        return self._face(rgb, detections[0])
+
+    def _detections(self, rgb: np.ndarray, min_face: int | None) -> list[Detection]:
+        """The detector's faces, largest box first."""
+        _check_image(rgb)
+        detections = self.detector.detect(rgb, min_face=min_face)
+        return sorted(detections, key=lambda d: -(float(d.box[3]) - float(d.box[1])))
+
+    def _face(self, rgb: np.ndarray, detection: Detection) -> Face:
+        landmarks = self.mesh.locate(rgb, detection)
+        x0, y0, x1, y1 = (float(v) for v in detection.box)
+        box = FaceBox(x0, y0, x1, y1, detection.score)
+        return Face(box=box, points=landmarks.five, mesh=landmarks.points)
 
     def align(self, rgb: np.ndarray, face: Face) -> np.ndarray:
         """The face's chip views, (3, 150, 150, 3): see :func:`madoguchi.engine.align.chip_views`."""

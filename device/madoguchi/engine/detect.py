@@ -123,17 +123,6 @@ def _tiles(width: int, height: int, *, tile: int) -> list[tuple[int, int, int, i
     return [(x, y, min(width, x + tile), min(height, y + tile)) for y in ys for x in xs]
 
 
-def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    x0 = np.maximum(box[0], boxes[:, 0])
-    y0 = np.maximum(box[1], boxes[:, 1])
-    x1 = np.minimum(box[2], boxes[:, 2])
-    y1 = np.minimum(box[3], boxes[:, 3])
-    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
-    area = (box[2] - box[0]) * (box[3] - box[1])
-    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-    return inter / np.maximum(area + areas - inter, 1e-6)
-
-
 def _weighted_nms(rows: np.ndarray) -> list[np.ndarray]:
     """MediaPipe's blending NMS: overlapping detections are averaged, weighted by their scores.
 
@@ -151,7 +140,7 @@ def _weighted_nms(rows: np.ndarray) -> list[np.ndarray]:
         inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
         areas = (rows[:, 2] - rows[:, 0]) * (rows[:, 3] - rows[:, 1])
         smaller = np.minimum(areas, areas[0])
-        overlapping = _iou(best, rows) > IOU_MERGE
+        overlapping = inter / np.maximum(areas[0] + areas - inter, 1e-6) > IOU_MERGE
         contained = inter / np.maximum(smaller, 1e-6) > 0.8
         group = rows[overlapping]
         weights = group[:, 16:17]

@@ -26,10 +26,9 @@ DLIB_FIVE = (263, 362, 33, 133, 2)
 
 @dataclass(frozen=True)
 class Landmarks:
-    """468 mesh points in image pixels (x, y), and the model's confidence that a face is there."""
+    """468 mesh points in image pixels (x, y)."""
 
     points: np.ndarray
-    presence: float
 
     @property
     def five(self) -> np.ndarray:
@@ -50,12 +49,11 @@ class FaceMesh:
         crop = cv2.warpAffine(
             rgb, to_roi, (INPUT_SIZE, INPUT_SIZE), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
         )
-        mesh, presence = self.model.run((crop.astype(np.float32) / 255.0)[np.newaxis])
+        mesh, _presence = self.model.run((crop.astype(np.float32) / 255.0)[np.newaxis])
         roi_points = mesh.reshape(-1, 3)[:, :2]
         back = cv2.invertAffineTransform(to_roi)
         points = roi_points @ back[:, :2].T + back[:, 2]
-        score = float(1.0 / (1.0 + np.exp(-np.clip(presence.item(), -80, 80))))
-        return Landmarks(points=points.astype(np.float32), presence=score)
+        return Landmarks(points=points.astype(np.float32))
 
 
 def _roi_transform(right_eye: np.ndarray, left_eye: np.ndarray, box: tuple[float, ...]) -> np.ndarray:
