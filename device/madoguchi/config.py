@@ -125,14 +125,7 @@ class HardwareConfig(Section):
 
     def settings(self) -> HardwareSettings:
         """The device settings (see madoguchi.hardware.settings for every key and its default)."""
-        sections = {
-            "camera": self.camera,
-            "scanner": self.scanner,
-            "display": self.display,
-            "printer": self.printer,
-            "buttons": self.buttons,
-        }
-        settings = HardwareSettings.from_sections(self.kind, **sections)
+        settings = HardwareSettings.from_sections(self.kind, **self.model_dump(exclude={"kind"}))
         return _HARDWARE_SETTINGS.validate_python(dataclasses.asdict(settings))
 
     @model_validator(mode="after")
