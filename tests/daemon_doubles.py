@@ -1,27 +1,23 @@
 """Stand-ins for the face engine and the document steps, and a counter running on simulated devices.
 
-The counter's tests pass these in through its constructor. A "face" is a solid rectangle of colour
-(200, person, 50); pages and camera frames are drawn in code, so no face image is involved.
+The counter's tests pass these in through :func:`madoguchi.counter.make_counter`. A "face" is a
+solid rectangle of colour (200, person, 50); pages and camera frames are drawn in code, so no face
+image is involved.
 """
 
 from __future__ import annotations
 
-import queue
-import threading
-import time
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from madoguchi import config as config_module
-from madoguchi.audit import AuditLog
 from madoguchi.engine.types import Face, FaceBox, Verification
 from madoguchi.errors import BlankPage, MultipleFacesFound, NoFaceFound, PhotoNotFound, SeveralPhotos
-from madoguchi.transaction import Counter, Report
+from madoguchi.simulate.harness import Desk
 
 MARKER_RED, MARKER_BLUE = 200, 50
-BOUNCE_S = 0.06
 
 
 def draw_face(image: np.ndarray, person: int, box: tuple[int, int, int, int]) -> np.ndarray:
@@ -127,38 +123,6 @@ def counter_settings(tmp_path, **counter) -> config_module.Config:
     )
 
 
-class Desk:
-    """A running counter on simulated hardware, and the hands that press its buttons."""
-
-    def __init__(self, hardware, config, *, engine=None, assess=fake_assess) -> None:
-        self.hardware = hardware
-        self.config = config
-        self.reports: queue.Queue[Report] = queue.Queue()
-        self.audit = AuditLog.open(config.storage.audit_path)
-        self.counter = Counter(
-            hardware,
-            engine or MarkerEngine(),
-            config,
-            self.audit,
-            locate=fake_locate,
-            assess=assess,
-            observers=[self.reports.put],
-        )
-        self.counter.attach_buttons()
-        self.thread = threading.Thread(target=self.counter.run, name="counter", daemon=True)
-        self.thread.start()
-
-    def press(self, name: str = "start") -> None:
-        pin = getattr(self.hardware.buttons, f"{name}_button").pin
-        pin.drive_low()
-        time.sleep(BOUNCE_S)  # edges closer than the buttons' bounce time are ignored
-        pin.drive_high()
-        time.sleep(BOUNCE_S)
-
-    def next_report(self, timeout: float = 10.0) -> Report:
-        return self.reports.get(timeout=timeout)
-
-    def stop(self) -> None:
-        self.counter.stop()
-        self.thread.join(timeout=10)
-        self.audit.close()
+def marker_desk(hardware, config, *, engine=None, assess=fake_assess) -> Desk:
+    """The package's harness running the real counter on ``hardware`` with the marker doubles."""
+    return Desk(config, engine or MarkerEngine(), hardware=hardware, locate=fake_locate, assess=assess)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -75,12 +76,24 @@ def test_messages_slips_and_frames(summary):
 
 def test_only_frames_slips_record_and_summary_are_written(summary):
     out, data = summary
-    expected = {"summary.json", "audit.jsonl", data["idle_frame"]}
+    expected = {"summary.json", "index.html", "audit.jsonl", data["idle_frame"]}
     for entry in data["transactions"]:
         expected.update(entry["lcd_frames"])
         expected.update([entry["slip"]] if entry["slip"] else [])
     assert {path.name for path in out.iterdir()} == expected
-    for name in expected - {"summary.json", "audit.jsonl"}:
+    for name in expected - {"summary.json", "index.html", "audit.jsonl"}:
         rgb = np.asarray(Image.open(out / name).convert("RGB")).astype(np.uint32)
         colours = np.unique(rgb[..., 0] << 16 | rgb[..., 1] << 8 | rgb[..., 2])
         assert len(colours) < 2000, f"{name} has as many colours as a photograph"
+
+
+def test_index_shows_each_scenario_with_its_frames_and_slip(summary):
+    out, data = summary
+    page = (out / "index.html").read_text(encoding="utf-8")
+    for entry in data["transactions"]:
+        assert f'id="{entry["scenario"]}"' in page
+        for name in [*entry["lcd_frames"], entry["slip"]]:
+            if name:
+                assert f'src="{name}"' in page
+    linked = set(re.findall(r'src="([^"]+)"', page))
+    assert linked and all((out / name).is_file() for name in linked)  # nothing but the PNGs beside it

@@ -6,6 +6,7 @@ The face engine and document steps are the marker doubles of ``daemon_doubles``;
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import time
@@ -14,28 +15,29 @@ import numpy as np
 import pytest
 from escpos.image import EscposImage
 
-from daemon_doubles import Desk, FakeQuality, camera_frame, card_page, counter_settings, draw_face
+from daemon_doubles import FakeQuality, camera_frame, card_page, counter_settings, draw_face, marker_desk
 from madoguchi import screens
 from madoguchi.audit import RECORD_KEYS, AuditLog
+from madoguchi.simulate.harness import Desk
 from madoguchi.slip import render_slip
-from madoguchi.transaction import Event, State
+from madoguchi.state import Event, State
 
 GENUINE, OTHER = 7, 9
 
 
 @pytest.fixture
 def desk(simulated_hardware, tmp_path):
-    running = Desk(simulated_hardware, counter_settings(tmp_path))
+    running = marker_desk(simulated_hardware, counter_settings(tmp_path))
     try:
         yield running
     finally:
-        running.stop()
+        running.close()
 
 
 def visit(desk: Desk, page=GENUINE, *people: int) -> None:
     """Put a card on the scanner and a visitor in front of the camera."""
-    desk.hardware.scanner.load([card_page(page) if isinstance(page, int) else page])
-    desk.hardware.camera.load([camera_frame(*(people or (GENUINE,)))])
+    desk.put(card_page(page) if isinstance(page, int) else page)
+    desk.show(camera_frame(*(people or (GENUINE,))))
 
 
 def raster(output: bytes) -> tuple[int, int, bytes]:
@@ -68,7 +70,7 @@ def test_genuine_visitor_gets_score_screen_slip_and_record(desk):
         True,
     )
     assert report.shown[:3] == ("scanning", "locating", "capturing")
-    lcd = desk.hardware.display.device.image
+    lcd = desk.frames[-1]
     expected = screens.result_screen(result, size=desk.hardware.display.size)
     assert np.array_equal(np.asarray(lcd.convert("RGB")), np.asarray(expected))
 
@@ -76,7 +78,7 @@ def test_genuine_visitor_gets_score_screen_slip_and_record(desk):
         result, municipality="テスト市", terminal_id="test-01", width_px=desk.hardware.printer.width_px
     )
     assert slip.mode == "1"
-    width_bytes, height, pixels = raster(desk.hardware.printer.printer.slips[-1])
+    width_bytes, height, pixels = raster(desk.printed[-1])
     # The printer received exactly the slip rendered from the result (numbers and words, no image).
     assert (width_bytes * 8, height) == slip.size
     assert pixels == EscposImage(slip).to_raster_format()
@@ -89,7 +91,7 @@ def test_genuine_visitor_gets_score_screen_slip_and_record(desk):
         91.5,
         True,
     )
-    assert desk.counter.engine.forgotten == 1  # the engine's interpreters were overwritten too
+    assert desk.counter.runner.engine.forgotten == 1  # the engine's interpreters were overwritten too
 
 
 def test_impostor_is_below_threshold(desk):
@@ -100,37 +102,37 @@ def test_impostor_is_below_threshold(desk):
 
 
 BAD_INPUTS = {
-    "blank_page": lambda hw: hw.scanner.load([None]),
-    "no_photo": lambda hw: hw.scanner.load([card_page(None)]),
-    "no_face_live": lambda hw: hw.camera.load([camera_frame()]),
-    "multiple_faces_live": lambda hw: hw.camera.load([camera_frame(GENUINE, OTHER)]),
-    "camera_gone": lambda hw: hw.camera.unplug(),
-    "scanner_gone": lambda hw: hw.scanner.unplug(),
+    "blank_page": lambda desk: desk.put(None),
+    "no_photo": lambda desk: desk.put(card_page(None)),
+    "no_face_live": lambda desk: desk.show(camera_frame()),
+    "multiple_faces_live": lambda desk: desk.show(camera_frame(GENUINE, OTHER)),
+    "camera_gone": lambda desk: desk.unplug("camera"),
+    "scanner_gone": lambda desk: desk.unplug("scanner"),
 }
 
 
 @pytest.mark.parametrize("code", BAD_INPUTS)
 def test_bad_input_is_shown_and_next_visitor_is_served(desk, code):
     visit(desk)
-    BAD_INPUTS[code](desk.hardware)
+    BAD_INPUTS[code](desk)
     desk.press("start")
     report = desk.next_report()
     assert report.result.code == code
     assert report.result.score is None
     assert code in report.shown and report.slip_printed
-    lcd = np.asarray(desk.hardware.display.device.image.convert("RGB"))
+    lcd = np.asarray(desk.frames[-1].convert("RGB"))
     assert np.array_equal(lcd, np.asarray(screens.result_screen(report.result, size=lcd.shape[1::-1])))
     assert audit_lines(desk)[-1]["outcome"] == code
 
-    desk.hardware.camera.plug()
-    desk.hardware.scanner.plug()
+    desk.plug("camera")
+    desk.plug("scanner")
     visit(desk)
     desk.press("start")
     assert desk.next_report().result.code == "scored"
 
 
 def test_printer_out_of_paper_keeps_the_score_on_screen(desk):
-    desk.hardware.printer.printer.paper = "out"
+    desk.paper(out=True)
     visit(desk)
     desk.press("start")
     report = desk.next_report()
@@ -138,49 +140,42 @@ def test_printer_out_of_paper_keeps_the_score_on_screen(desk):
     assert report.result.notes[0] == "printer_out_of_paper"
     assert audit_lines(desk)[-1]["slip_printed"] is False
 
-    desk.hardware.printer.printer.paper = "ok"
+    desk.paper(out=False)
     visit(desk)
     desk.press("start")
     assert desk.next_report().slip_printed
 
 
-def wait_for_state(desk: Desk, state: State, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while desk.counter.state is not state:
-        assert time.monotonic() < deadline, f"counter never reached {state}"
-        time.sleep(0.005)
-
-
 def test_cancel_during_capture(simulated_hardware, tmp_path):
-    desk = Desk(simulated_hardware, counter_settings(tmp_path, capture_seconds=10.0))
+    desk = marker_desk(simulated_hardware, counter_settings(tmp_path, capture_seconds=10.0))
     try:
         visit(desk)
         started = time.monotonic()
         desk.press("start")
-        wait_for_state(desk, State.CAPTURING)
+        desk.wait_for(State.CAPTURING)
         desk.press("cancel")
         report = desk.next_report()
         assert report.result.code == "cancelled"
         assert time.monotonic() - started < 5
         assert audit_lines(desk)[-1]["outcome"] == "cancelled"
     finally:
-        desk.stop()
+        desk.close()
 
 
 def test_power_cut_mid_transaction_leaves_an_interrupted_record(simulated_hardware, tmp_path):
-    desk = Desk(simulated_hardware, counter_settings(tmp_path, capture_seconds=10.0))
+    desk = marker_desk(simulated_hardware, counter_settings(tmp_path, capture_seconds=10.0))
     at_the_cut = tmp_path / "at-the-cut"
     at_the_cut.mkdir()
     try:
         visit(desk)
         desk.press("start")
-        wait_for_state(desk, State.CAPTURING)
+        desk.wait_for(State.CAPTURING)
         # The power goes now: what is on disk at this moment is all the next start will find.
         for name in ("audit.jsonl", "audit.jsonl.open"):
             shutil.copy(tmp_path / name, at_the_cut / name)
     finally:
         desk.press("cancel")
-        desk.stop()
+        desk.close()
     restarted = AuditLog.open(at_the_cut / "audit.jsonl")
     restarted.close()
     (record,) = [json.loads(line) for line in (at_the_cut / "audit.jsonl").read_text().splitlines()]
@@ -194,10 +189,12 @@ def test_power_cut_mid_transaction_leaves_an_interrupted_record(simulated_hardwa
 def test_double_press_starts_one_transaction(desk):
     visit(desk)
     desk.press("start")
-    time.sleep(0.06)
+    desk.wait_for(State.SCANNING)
     desk.press("start")
-    assert desk.next_report().result.code == "scored"
-    time.sleep(0.6)
+    report = desk.next_report()
+    assert report.result.code == "scored"
+    assert "busy_press" in report.shown  # the second press was answered on the screen
+    desk.settle()
     assert desk.reports.empty()
     assert len(audit_lines(desk)) == 1
 
@@ -212,13 +209,13 @@ def test_mode_button_switches_to_form(desk):
 def test_transaction_numbers_continue_after_restart(simulated_hardware, tmp_path):
     config = counter_settings(tmp_path)
     for expected in (1, 2):
-        desk = Desk(simulated_hardware, config)
+        desk = marker_desk(simulated_hardware, config)
         try:
             visit(desk)
             desk.press("start")
             assert desk.next_report().result.number == expected
         finally:
-            desk.stop()
+            desk.close()
 
 
 class KeepingCamera:
@@ -240,7 +237,7 @@ class KeepingCamera:
 def test_every_camera_frame_is_wiped(simulated_hardware, tmp_path):
     camera = KeepingCamera(simulated_hardware.camera)
     simulated_hardware.camera = camera
-    desk = Desk(simulated_hardware, counter_settings(tmp_path))
+    desk = marker_desk(simulated_hardware, counter_settings(tmp_path))
     try:
         visit(desk)
         desk.press("start")
@@ -248,26 +245,63 @@ def test_every_camera_frame_is_wiped(simulated_hardware, tmp_path):
         assert camera.frames
         assert all(not frame.any() for frame in camera.frames)
     finally:
-        desk.stop()
+        desk.close()
 
 
-def test_start_pressed_while_reporting_is_dropped(simulated_hardware, tmp_path):
-    desk = Desk(simulated_hardware, counter_settings(tmp_path))
-    desk.counter.observers.insert(0, lambda report: desk.counter.post(Event.START))  # a press mid-report
+class PressingPrinter:
+    """The simulated printer, with START pressed while each slip prints."""
+
+    def __init__(self, printer) -> None:
+        self.printer = printer
+        self.desk: Desk | None = None
+
+    @property
+    def width_px(self) -> int:
+        return self.printer.width_px
+
+    def print_slip(self, slip) -> None:
+        assert self.desk is not None
+        self.desk.counter.post(Event.START)
+        self.printer.print_slip(slip)
+
+    def close(self) -> None:
+        self.printer.close()
+
+
+def test_start_pressed_while_reporting_is_answered_not_acted_on(simulated_hardware, tmp_path):
+    printer = PressingPrinter(simulated_hardware.printer)
+    hardware = dataclasses.replace(simulated_hardware, printer=printer)
+    desk = printer.desk = marker_desk(hardware, counter_settings(tmp_path))
     try:
         visit(desk)
         desk.press("start")
-        assert desk.next_report().result.code == "scored"
-        time.sleep(0.5)
+        report = desk.next_report()
+        assert report.result.code == "scored" and "busy_press" in report.shown
+        desk.settle()
         assert desk.reports.empty() and desk.counter.state is State.IDLE
+        assert np.array_equal(
+            np.asarray(desk.frames[-1]),
+            np.asarray(screens.result_screen(report.result, notice="busy_press", size=desk.display.size)),
+        )
     finally:
-        desk.stop()
+        desk.close()
+
+
+def test_mode_pressed_at_the_result_switches_the_mode(desk):
+    visit(desk)
+    desk.press("start")
+    assert desk.next_report().result.mode == "card"
+    desk.press("mode")
+    desk.settle()
+    assert desk.counter.mode == "form"
+    idle = screens.idle_screen("form", mode_button=True)
+    assert np.array_equal(np.asarray(desk.frames[-1]), np.asarray(idle))
 
 
 def test_capture_guidance_is_shown_and_noted(desk):
     far = draw_face(np.full((480, 640, 3), 90, np.uint8), GENUINE, (300, 200, 360, 280))  # a small face
-    desk.hardware.scanner.load([card_page(GENUINE)])
-    desk.hardware.camera.load([far])
+    desk.put(card_page(GENUINE))
+    desk.show(far)
     desk.press("start")
     report = desk.next_report()
     assert report.result.code == "scored"
@@ -286,7 +320,7 @@ def test_photo_failing_the_quality_gate_asks_for_a_rescan_or_is_noted(
     simulated_hardware, tmp_path, policy, code
 ):
     settings = counter_settings(tmp_path, reference_quality=policy)
-    desk = Desk(simulated_hardware, settings, assess=glare_on_the_card)
+    desk = marker_desk(simulated_hardware, settings, assess=glare_on_the_card)
     try:
         visit(desk)
         desk.press("start")
@@ -296,4 +330,4 @@ def test_photo_failing_the_quality_gate_asks_for_a_rescan_or_is_noted(
         assert (report.result.score is None) == (policy == "rescan")
         assert audit_lines(desk)[-1]["outcome"] == code
     finally:
-        desk.stop()
+        desk.close()

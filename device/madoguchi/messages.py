@@ -44,7 +44,9 @@ MESSAGES: dict[str, Text] = {
     "capturing": Text("撮影中です", "Capturing"),
     "capturing_hint": Text("カメラの正面でお待ちください", "Please look at the camera"),
     "scoring": Text("照合しています", "Comparing"),
-    "printing": Text("結果を印刷しています", "Printing the result"),
+    "busy_press": Text(
+        "処理中のため、ボタン操作は受け付けませんでした", "Busy: that button press was not taken"
+    ),
     "cancel_hint": Text("中止ボタンで取り消せます", "Press CANCEL to stop"),
     "seconds_left": Text("残り{seconds}秒", "{seconds} s left"),
     # --- the result (a score against a threshold; the decision is the staff's) ---

@@ -24,16 +24,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from madoguchi import __version__, screens
+from madoguchi import __version__
 from madoguchi.audit import AuditLog, verify
 from madoguchi.config import DEFAULT_PATH, Config, load
+from madoguchi.counter import make_counter
 from madoguchi.errors import DeviceNotFound, MadoguchiError
 from madoguchi.fonts import find_font
 from madoguchi.hardware import Display, Hardware, make_display, make_hardware
 from madoguchi.outcome import TransactionResult
+from madoguchi.presenter import Presenter
 from madoguchi.privacy import harden, wipe
-from madoguchi.slip import render_slip
-from madoguchi.transaction import Counter
 
 if TYPE_CHECKING:
     from madoguchi.engine import FaceEngine
@@ -124,7 +124,6 @@ def wait_for_hardware(
     plugging it in starts the counter. The LCD stays open meanwhile and becomes the counter's.
     """
     settings = config.hardware.settings()
-    counter = config.counter
     display: tuple[Display, str] | None = None
     reported: set[str] = set()  # each problem goes into the journal once, not every retry
 
@@ -146,10 +145,8 @@ def wait_for_hardware(
                 except DeviceNotFound as no_lcd:
                     report(f"cannot say so on the LCD: {no_lcd}")
             if display is not None and missing.device is not None:
-                screen = screens.device_missing_screen(
-                    missing.device, language=counter.language, size=display[0].size, font=counter.font
-                )
-                display[0].show(screen)
+                presenter = Presenter.of(config.counter, screen_size=display[0].size)
+                display[0].show(presenter.device_missing(missing.device))
             sleep(RETRY_SECONDS)
 
 
@@ -185,7 +182,7 @@ def run_daemon(config_path: Path) -> int:
     for device, origin in hardware.origin.items():
         log.info("device %s: %s", device, origin)
     audit = AuditLog.open(config.storage.audit_path)
-    counter = Counter(hardware, engine, config, audit, heartbeat=notifier.watchdog)
+    counter = make_counter(config, hardware, engine, audit, heartbeat=notifier.watchdog)
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         log.info("%s received; stopping", signal.Signals(signum).name)
@@ -243,13 +240,15 @@ def _check_scanner(hardware: Hardware, config: Config) -> str:
     return f"page {width}x{height} (wiped unseen)"
 
 
-def _check_display(hardware: Hardware, config: Config) -> str:
-    counter = config.counter
-    size = hardware.display.size
-    idle = screens.idle_screen(
-        counter.mode, mode_button=counter.mode_button, language=counter.language, size=size, font=counter.font
+def _presenter(hardware: Hardware, config: Config) -> Presenter:
+    return Presenter.of(
+        config.counter, screen_size=hardware.display.size, slip_width_px=hardware.printer.width_px
     )
-    hardware.display.show(idle)
+
+
+def _check_display(hardware: Hardware, config: Config) -> str:
+    size = hardware.display.size
+    hardware.display.show(_presenter(hardware, config).idle(config.counter.mode))
     return f"{size[0]}x{size[1]}, idle screen shown"
 
 
@@ -262,17 +261,8 @@ def _check_printer(hardware: Hardware, config: Config) -> str:
         threshold=counter.threshold,
         code="selftest",
     )
-    width = hardware.printer.width_px
-    slip = render_slip(
-        test,
-        municipality=counter.municipality,
-        terminal_id=counter.terminal_id,
-        width_px=width,
-        language=counter.language,
-        font=counter.font,
-    )
-    hardware.printer.print_slip(slip)
-    return f"{width} dots, test slip printed"
+    hardware.printer.print_slip(_presenter(hardware, config).slip(test))
+    return f"{hardware.printer.width_px} dots, test slip printed"
 
 
 def selftest(config_path: Path, *, scan: bool, print_slip: bool) -> int:

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PIL import Image, ImageDraw
+from PIL import Image
 
-from madoguchi.fonts import find_font, load_font, text_width, wrap
+from madoguchi.canvas import TextColumn
+from madoguchi.fonts import find_font
 from madoguchi.messages import Language, action, say
 from madoguchi.outcome import SCORED, TransactionResult
 
 BLACK = 0
 WHITE = 255
+MAX_HEIGHT_PX = 4000
+"""The longest slip; text that would run past it is not printed (and is logged)."""
 
 
 def _timestamp(result: TransactionResult, language: Language) -> str:
@@ -35,42 +38,29 @@ def render_slip(
     font: Path | None = None,
 ) -> Image.Image:
     """A mode "1" image ``width_px`` wide and as tall as its text."""
-    font_path = find_font(font)
-    unit = width_px / 384
-    margin = round(8 * unit)
-    inner = width_px - 2 * margin
-    body = load_font(font_path, round(22 * unit))
-    title = load_font(font_path, round(30 * unit))
-    huge = load_font(font_path, round(72 * unit))
-    small = load_font(font_path, round(17 * unit))
-    page = Image.new("L", (width_px, 4000), WHITE)
-    draw = ImageDraw.Draw(page)
-    y = margin
+    column = TextColumn(
+        Image.new("L", (width_px, MAX_HEIGHT_PX), WHITE),
+        font=find_font(font),
+        unit=width_px / 384,
+        margin=8,
+        spacing=1.25,
+    )
+    column.gap(8)
 
-    def line(text: str, font=body, *, centre: bool = False) -> None:
-        nonlocal y
-        for part in wrap(text, font, inner):
-            x = margin + (inner - text_width(font, part)) // 2 if centre else margin
-            draw.text((x, y), part, font=font, fill=BLACK)
-            y += round(font.size * 1.25)
+    def line(text: str, size: float = 22, *, centre: bool = False) -> None:
+        column.text(text, size=size, ink=BLACK, centre=centre)
 
-    def rule() -> None:
-        nonlocal y
-        y += round(4 * unit)
-        draw.line((margin, y, width_px - margin, y), fill=BLACK, width=max(1, round(2 * unit)))
-        y += round(8 * unit)
-
-    line(say("slip_title", language), title, centre=True)
-    rule()
+    line(say("slip_title", language), 30, centre=True)
+    column.rule(ink=BLACK)
     line(f"{say('municipality', language)}: {municipality}")
     line(f"{say('terminal', language)}: {terminal_id}")
     line(f"{say('date_time', language)}: {_timestamp(result, language)}")
     line(f"{say('transaction', language)}: {result.number:06d}")
     line(f"{say('mode', language)}: {say(f'mode_{result.mode}', language)}")
-    rule()
+    column.rule(ink=BLACK)
     if result.code == SCORED:
         line(say("score", language), centre=True)
-        line(str(result.shown_score), huge, centre=True)
+        line(str(result.shown_score), 72, centre=True)
         line(f"{say('threshold', language)}: {result.threshold}", centre=True)
         verdict = "at_or_above" if result.at_or_above else "below"
         line(f"{say('comparison', language)}: {say(verdict, language)}", centre=True)
@@ -81,12 +71,13 @@ def render_slip(
         if next_step:
             line(next_step)
     if result.notes:
-        rule()
+        column.rule(ink=BLACK)
         line(f"{say('notes', language)}:")
         for code in result.notes:
             line("・" + say(code, language))
-    rule()
-    line(say("staff_decide", language), small)
-    line(say("no_biometrics", language), small)
-    y += margin
-    return page.crop((0, 0, width_px, y)).point(lambda v: WHITE if v >= 128 else BLACK).convert("1")
+    column.rule(ink=BLACK)
+    line(say("staff_decide", language), 17)
+    line(say("no_biometrics", language), 17)
+    column.gap(8)
+    page = column.image.crop((0, 0, width_px, min(column.y, MAX_HEIGHT_PX)))
+    return page.point(lambda v: WHITE if v >= 128 else BLACK).convert("1")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from gpiozero import Button
@@ -58,6 +59,15 @@ class StaffButtons:
             self.start_button.when_released = self._start_released
         self.mode_button.when_pressed = self._mode
         self.cancel_button.when_pressed = self._cancel
+
+    def press(self, name: str, *, hold_s: float = 0.08) -> None:
+        """Press and release button ``name`` on mock pins (tests, the simulator): ``hold_s`` is
+        longer than the bounce time."""
+        pin = getattr(self, f"{name}_button").pin
+        pin.drive_low()
+        time.sleep(hold_s)
+        pin.drive_high()
+        time.sleep(hold_s)  # so the next press's edge is not taken for contact bounce
 
     @property
     def pin_factory(self) -> Factory:

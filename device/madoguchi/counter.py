@@ -1,0 +1,355 @@
+"""The counter's loop: one thread owns the state, buttons only queue events.
+
+    idle ─START→ scanning → locating → capturing → scoring → wiping → reporting → idle
+                   └──────────── CANCEL or a fault, at any step ──────┘ → wiping → reporting
+
+The transaction itself is :class:`~madoguchi.runner.TransactionRunner`'s; the screens and the slip
+are :class:`~madoguchi.presenter.Presenter`'s; the audit record is
+:class:`~madoguchi.recorder.Recorder`'s. The counter keeps the event queue, the state and how long
+a result stays on screen, and puts each screen on the LCD. Faces are wiped before anything is
+reported. A button is never silently dropped: START and MODE pressed while a transaction runs are
+answered on the screen (and logged), CANCEL stops the transaction at the next step or between two
+camera frames, and any press at the idle or result screen is acted on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from PIL import Image
+
+from madoguchi.audit import AuditLog
+from madoguchi.capture import Assess, Watch
+from madoguchi.config import Config, CounterConfig
+from madoguchi.errors import HardwareError, PrinterError, PrinterOutOfPaper
+from madoguchi.hardware.base import Hardware
+from madoguchi.outcome import INTERRUPTED, Mode, TransactionResult
+from madoguchi.presenter import Presenter
+from madoguchi.recorder import Recorder
+from madoguchi.reference import Locate, ScannedPhoto
+from madoguchi.runner import Cancelled, Engine, TransactionRunner
+from madoguchi.state import IDLE_STATES, Event, State
+
+log = logging.getLogger(__name__)
+
+BUSY_PRESS = "busy_press"
+"""The message that answers START or MODE pressed while a transaction runs."""
+
+
+@dataclass(frozen=True)
+class Report:
+    """A finished transaction as observers see it: the result and every message code shown."""
+
+    result: TransactionResult
+    shown: tuple[str, ...]
+    slip_printed: bool
+
+
+def _local_now() -> datetime:
+    return datetime.now().astimezone()
+
+
+Screen = Callable[[str | None], Image.Image]
+"""The screen on the LCD now, drawn again with a notice (or None)."""
+
+
+class Counter:
+    """Serves visitors: :meth:`run` is the counter's thread, :meth:`post` is for everyone else.
+
+    >>> counter = make_counter(config, hardware, engine, audit)  # doctest: +SKIP
+    >>> counter.attach_buttons()
+    >>> counter.run()  # until stop()
+
+    :param hardware: the devices; the counter shows screens, prints slips and sets the buttons' callbacks.
+    :param runner: runs each transaction.
+    :param presenter: draws the screens and the slip.
+    :param recorder: keeps the audit record.
+    :param settings: the ``[counter]`` section (mode at start, threshold, result time, MODE button).
+    :param clock: monotonic seconds, for the result time.
+    :param now: wall-clock time for slips and records.
+    :param heartbeat: called at least once a second while the counter is healthy (systemd's watchdog).
+    :param observers: called with each finished transaction's :class:`Report` (the simulator, tests).
+    """
+
+    def __init__(
+        self,
+        hardware: Hardware,
+        runner: TransactionRunner,
+        presenter: Presenter,
+        recorder: Recorder,
+        settings: CounterConfig,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] = _local_now,
+        heartbeat: Callable[[], None] = lambda: None,
+        observers: Sequence[Callable[[Report], None]] = (),
+    ) -> None:
+        self.hardware = hardware
+        self.runner = runner
+        self.presenter = presenter
+        self.recorder = recorder
+        self.settings = settings
+        self.clock = clock
+        self.now = now
+        self.heartbeat = heartbeat
+        self.observers = list(observers)
+        self.mode: Mode = settings.mode
+        self.state = State.STOPPED  # until run() starts serving
+        self.events: queue.SimpleQueue[Event] = queue.SimpleQueue()
+        self._result_until: float | None = None
+        self._stopping = False
+        self._shown: list[str] = []
+        self._notice: str | None = None
+        self._screen: Screen | None = None
+        # Posted and handled events, for wait_settled(); reentrant, since post() runs in signal handlers.
+        self._settled = threading.Condition(threading.RLock())
+        self._posted = 0
+        self._handled = 0
+
+    # --- events (any thread) ---
+
+    def post(self, event: Event) -> None:
+        """Queue ``event``; safe from button threads and signal handlers."""
+        with self._settled:
+            self._posted += 1
+        self.events.put(event)
+
+    def stop(self) -> None:
+        self.post(Event.STOP)
+
+    def attach_buttons(self) -> None:
+        buttons = self.hardware.buttons
+        buttons.when_start = lambda: self.post(Event.START)
+        buttons.when_mode = lambda: self.post(Event.MODE)
+        buttons.when_cancel = lambda: self.post(Event.CANCEL)
+
+    def wait_settled(self, timeout: float) -> bool:
+        """Wait until the counter serves, every event posted so far has been acted on or answered,
+        and no transaction runs."""
+        with self._settled:
+            return self._settled.wait_for(
+                lambda: self._handled == self._posted and self.state in IDLE_STATES, timeout
+            )
+
+    def wait_for_state(self, state: State, timeout: float) -> bool:
+        """Wait until the counter enters ``state``."""
+        with self._settled:
+            return self._settled.wait_for(lambda: self.state is state, timeout)
+
+    # --- the loop (the counter's thread) ---
+
+    def run(self) -> None:
+        """Serve visitors until :meth:`stop`; every fault in a transaction is reported, not raised."""
+        self._show_idle()
+        while not self._stopping:
+            self.heartbeat()
+            try:
+                event = self.events.get(timeout=self._wait_seconds())
+            except queue.Empty:
+                if self._result_until is not None and self.clock() >= self._result_until:
+                    self._show_idle()
+                continue
+            try:
+                self._handle(event)
+            finally:
+                self._mark_handled()
+        self.enter(State.STOPPED)
+
+    def _wait_seconds(self) -> float:
+        if self._result_until is None:
+            return 1.0
+        return min(1.0, max(0.0, self._result_until - self.clock()))
+
+    def _handle(self, event: Event) -> None:
+        if event is Event.STOP:
+            self._stopping = True
+        elif event is Event.START:
+            self._serve()
+        elif event is Event.MODE:
+            if self.settings.mode_button:
+                self.mode = "form" if self.mode == "card" else "card"
+                log.info("mode switched to %s", self.mode)
+            else:
+                log.info("MODE pressed; the mode stays %s (mode_button is off)", self.mode)
+            self._show_idle()
+        elif event is Event.CANCEL:
+            self._show_idle()
+
+    def _mark_handled(self) -> None:
+        with self._settled:
+            self._handled += 1
+            self._settled.notify_all()
+
+    def _pending(self) -> Iterator[Event]:
+        """The events queued so far, without waiting; each counts as handled once taken."""
+        while True:
+            try:
+                event = self.events.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                yield event
+            finally:
+                self._mark_handled()
+
+    # --- what a running transaction reports (madoguchi.reference.Progress) ---
+
+    def enter(self, state: State) -> None:
+        if state is not self.state:
+            log.debug("state %s -> %s", self.state.value, state.value)
+        with self._settled:
+            self.state = state
+            self._settled.notify_all()
+
+    def check(self) -> None:
+        """Between steps: CANCEL and STOP end the transaction; START and MODE are answered."""
+        self.heartbeat()
+        for event in self._pending():
+            if event is Event.STOP:
+                self._stopping = True
+            if event in (Event.STOP, Event.CANCEL):
+                raise Cancelled
+            self._answer(event)
+
+    def step(self, state: State, code: str, hint: str | None = None) -> None:
+        self.check()
+        self.enter(state)
+        self._saw(code)
+        self._put(lambda notice: self.presenter.progress(code, hint=hint, notice=notice))
+
+    def guidance(self, codes: tuple[str, ...], seconds_left: float) -> None:
+        self.enter(State.CAPTURING)
+        self._saw("capturing", *codes)
+        self._put(lambda notice: self.presenter.capture(codes, seconds_left=seconds_left, notice=notice))
+
+    # --- screens ---
+
+    def _show(self, frame: Image.Image) -> None:
+        try:
+            self.hardware.display.show(frame)
+        except HardwareError as error:
+            log.error("display: %s", error)
+
+    def _put(self, screen: Screen) -> None:
+        """Show ``screen`` with the transaction's notice, and keep it to draw again."""
+        self._screen = screen
+        self._show(screen(self._notice))
+
+    def _show_idle(self) -> None:
+        self._result_until = None
+        self._screen = None
+        self._show(self.presenter.idle(self.mode))
+        self.enter(State.IDLE)
+
+    def _saw(self, *codes: str) -> None:
+        self._shown.extend(code for code in codes if code not in self._shown)
+
+    def _answer(self, event: Event) -> None:
+        """A START or MODE while busy: not acted on, but said on the screen."""
+        log.info("%s pressed while %s; answered on the screen", event.value.upper(), self.state.value)
+        self._notice = BUSY_PRESS
+        self._saw(BUSY_PRESS)
+        if self._screen is not None:
+            self._show(self._screen(self._notice))
+
+    # --- one transaction ---
+
+    def _serve(self) -> None:
+        cut_off = TransactionResult(
+            self.recorder.next_number(), self.now(), self.mode, self.settings.threshold, INTERRUPTED
+        )
+        self.recorder.begin(cut_off)
+        self._shown, self._notice = [], None
+        log.info("transaction %d: start (%s)", cut_off.number, self.mode)
+        started = self.clock()
+        result, slip_printed = self._report(self.runner.run(cut_off, self))
+        log.info(
+            "transaction %d: %s score=%s threshold=%d in %.2f s",
+            result.number,
+            result.code,
+            "-" if result.score is None else f"{result.score:.1f}",
+            result.threshold,
+            self.clock() - started,
+        )
+        self._result_until = self.clock() + self.settings.result_seconds
+        self.enter(State.IDLE)  # the result stays on screen until result_seconds pass or a button
+        report = Report(result, tuple(self._shown), slip_printed)
+        for observer in self.observers:
+            observer(report)
+
+    def _report(self, result: TransactionResult) -> tuple[TransactionResult, bool]:
+        self.enter(State.REPORTING)
+        self._saw(result.code)
+        self._put(lambda notice: self.presenter.result(result, notice=notice))
+        slip_printed = False
+        try:
+            self.hardware.printer.print_slip(self.presenter.slip(result))
+            slip_printed = True
+        except PrinterError as error:
+            problem = "printer_out_of_paper" if isinstance(error, PrinterOutOfPaper) else "printer_error"
+            log.error("transaction %d: slip not printed: %s", result.number, error)
+            result = dataclasses.replace(result, notes=(problem, *result.notes))
+            self._saw(problem)
+            self._put(lambda notice: self.presenter.result(result, notice=notice))
+        for event in self._pending():  # pressed while the slip printed
+            if event is Event.STOP:
+                self._stopping = True
+            else:
+                self._answer(event)
+        self.recorder.finish(result, messages=tuple(self._shown), slip_printed=slip_printed)
+        return result, slip_printed
+
+
+def make_counter(
+    config: Config,
+    hardware: Hardware,
+    engine: Engine,
+    audit: AuditLog,
+    *,
+    locate: Locate | None = None,
+    assess: Assess | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    now: Callable[[], datetime] = _local_now,
+    heartbeat: Callable[[], None] = lambda: None,
+    observers: Sequence[Callable[[Report], None]] = (),
+) -> Counter:
+    """The counter for ``config`` on ``hardware``; ``locate`` and ``assess`` default to
+    :mod:`madoguchi.document`'s photo locator and quality measure."""
+    if locate is None:
+        from madoguchi.document.locate import locate_photo as locate
+    if assess is None:
+        from madoguchi.document.quality import assess
+    counter, scan = config.counter, config.scan
+    sources = {
+        mode: ScannedPhoto(mode, scanner=hardware.scanner, engine=engine, locate=locate, dpi=scan.dpi(mode))
+        for mode in ("card", "form")
+    }
+    runner = TransactionRunner(
+        engine=engine,
+        sources=sources,
+        watch=Watch(hardware.camera, engine, assess, seconds=counter.capture_seconds, clock=clock),
+        assess=assess,
+        reference_quality=counter.reference_quality,
+    )
+    presenter = Presenter.of(
+        counter, screen_size=hardware.display.size, slip_width_px=hardware.printer.width_px
+    )
+    recorder = Recorder(audit, terminal_id=counter.terminal_id)
+    return Counter(
+        hardware,
+        runner,
+        presenter,
+        recorder,
+        counter,
+        clock=clock,
+        now=now,
+        heartbeat=heartbeat,
+        observers=observers,
+    )

@@ -1,0 +1,75 @@
+"""Where the reference photo comes from: one small interface, one class per source.
+
+A source hands the runner the ID photo as an RGB array kept in the transaction's memory; finding
+the face in it, the quality gate and the comparison are the same for every source. Today the
+photo is scanned from the card face (交付時来庁) or from the application form (申請時来庁); the
+photo in the card's IC chip is the next source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import numpy as np
+
+from madoguchi.hardware.base import Scanner
+from madoguchi.privacy import TransactionMemory, wipe
+from madoguchi.state import State
+
+
+class Progress(Protocol):
+    """What a running transaction tells the counter as it goes; each call may raise Cancelled.
+
+    ``step`` enters a step that needs no one's input (a progress screen); ``guidance`` is the
+    capture (state CAPTURING), with advice codes for the visitor; ``check`` only looks for CANCEL;
+    ``enter`` only changes the state (it never raises).
+    """
+
+    def enter(self, state: State) -> None: ...
+    def step(self, state: State, code: str, hint: str | None = None) -> None: ...
+    def guidance(self, codes: tuple[str, ...], seconds_left: float) -> None: ...
+    def check(self) -> None: ...
+
+
+Locate = Callable[..., Any]
+"""``locate(page_rgb, engine, *, dpi) -> LocatedPhoto`` with ``.image``; raises PhotoNotFound."""
+
+
+class ReferenceSource(Protocol):
+    """Gives one transaction its reference photo, or raises a FaceError or HardwareError saying why."""
+
+    name: str
+
+    def acquire(self, memory: TransactionMemory, progress: Progress) -> np.ndarray: ...
+
+
+class ScannedPhoto:
+    """The photo printed on a page the scanner reads: a card face or an application form.
+
+    The page is scanned at ``dpi``, the photo located on it and cut out; the page is wiped as soon
+    as the photo is out, and the photo lives in ``memory`` until the transaction ends.
+
+    :param name: "card" or "form", the mode it serves.
+    :param scanner: the scanner.
+    :param engine: the face finder the locator uses.
+    :param locate: the photo locator (:func:`madoguchi.document.locate.locate_photo`).
+    :param dpi: the scan resolution.
+    """
+
+    def __init__(self, name: str, *, scanner: Scanner, engine: Any, locate: Locate, dpi: int) -> None:
+        self.name = name
+        self.scanner = scanner
+        self.engine = engine
+        self.locate = locate
+        self.dpi = dpi
+
+    def acquire(self, memory: TransactionMemory, progress: Progress) -> np.ndarray:
+        progress.step(State.SCANNING, "scanning", "scanning_hint")
+        page = memory.keep(self.scanner.scan(dpi=self.dpi))
+        progress.step(State.LOCATING, "locating")
+        located = self.locate(page, self.engine, dpi=self.dpi)
+        photo = memory.keep(np.array(located.image))  # a copy: the crop may be a view of the page
+        wipe(located.image)
+        memory.release(page)
+        return photo

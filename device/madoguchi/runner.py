@@ -1,0 +1,145 @@
+"""One visitor's transaction, from the reference photo to a score, knowing nothing of screens or paper.
+
+    reference source (scan → locate) → face → quality gate → capture → score → wipe
+
+:meth:`TransactionRunner.run` returns a :class:`~madoguchi.outcome.TransactionResult`, which holds
+a score and codes only: every image, landmark and descriptor of the transaction lives in one
+:class:`~madoguchi.privacy.TransactionMemory` and is zero-filled, and the engine made to forget,
+before it returns, whatever the outcome. A fault becomes the result's code, never an exception.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Mapping
+from typing import Literal, Protocol
+
+import numpy as np
+
+from madoguchi.capture import Assess, Watch
+from madoguchi.engine.types import Face, Verification
+from madoguchi.errors import (
+    CameraGone,
+    FaceError,
+    HardwareError,
+    PhotoNotFound,
+    PoorPhotoQuality,
+    ScannerGone,
+    UnreadableImage,
+)
+from madoguchi.messages import MESSAGES
+from madoguchi.outcome import CANCELLED, SCORED, TransactionResult
+from madoguchi.privacy import TransactionMemory, release_freed_memory
+from madoguchi.reference import Progress, ReferenceSource
+from madoguchi.state import State
+
+log = logging.getLogger(__name__)
+
+Side = Literal["reference", "live"]
+QualityPolicy = Literal["rescan", "note"]
+
+
+class Engine(Protocol):
+    """What a transaction asks of :class:`madoguchi.engine.FaceEngine`."""
+
+    def find_faces(self, rgb: np.ndarray) -> list[Face]: ...
+    def find_one_face(self, rgb: np.ndarray, *, side: str | None = None) -> Face: ...
+    def compare(
+        self, reference: np.ndarray, reference_face: Face, live: np.ndarray, live_face: Face
+    ) -> Verification: ...
+    def forget(self) -> None: ...
+
+
+class Cancelled(Exception):
+    """CANCEL was pressed, or the daemon is stopping, while a transaction ran."""
+
+
+def fault_code(error: BaseException, side: Side) -> str:
+    """The message code for a fault while working on ``side``'s image."""
+    if isinstance(error, (PhotoNotFound, PoorPhotoQuality, UnreadableImage)):
+        code = error.reason
+    elif isinstance(error, FaceError):
+        code = f"{error.reason}_{error.side or side}"
+    elif isinstance(error, ScannerGone):
+        code = "scanner_gone"
+    elif isinstance(error, CameraGone):
+        code = "camera_gone"
+    elif isinstance(error, HardwareError):
+        code = "camera_gone" if side == "live" else "scanner_gone"
+    else:
+        code = "internal_error"
+    return code if code in MESSAGES else "internal_error"
+
+
+class TransactionRunner:
+    """Runs transactions: the reference photo from the source of the transaction's mode, then the camera.
+
+    :param engine: the face engine, or a stand-in with the same methods.
+    :param sources: the reference source for each mode ("card", "form").
+    :param watch: the capture.
+    :param assess: the quality measure, for the reference photo's gate.
+    :param reference_quality: "rescan" stops on a photo that fails the gate for a reason staff can
+        fix; "note" scores it anyway and notes the advice.
+    """
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        sources: Mapping[str, ReferenceSource],
+        watch: Watch,
+        assess: Assess,
+        reference_quality: QualityPolicy,
+    ) -> None:
+        self.engine = engine
+        self.sources = dict(sources)
+        self.watch = watch
+        self.assess = assess
+        self.reference_quality = reference_quality
+
+    def run(self, cut_off: TransactionResult, progress: Progress) -> TransactionResult:
+        """The transaction that ``cut_off`` (its number, time, mode, threshold) stands for, done."""
+        notes: list[str] = []
+        side: list[Side] = ["reference"]  # which image a fault belongs to, as far as the run got
+        score: float | None = None
+        code = SCORED
+        with TransactionMemory() as memory:
+            try:
+                score = self._compare(cut_off.mode, memory, progress, notes, side)
+            except Cancelled:
+                code = CANCELLED
+            except (FaceError, HardwareError) as error:
+                code = fault_code(error, side[-1])
+                log.info("transaction %d: %s (%s)", cut_off.number, code, error)
+            except Exception:
+                code = "internal_error"
+                log.exception("transaction %d: unexpected error", cut_off.number)
+            finally:
+                progress.enter(State.WIPING)
+                self.engine.forget()
+        release_freed_memory()  # after TransactionMemory has wiped and dropped the images
+        notes = list(dict.fromkeys(notes))
+        return dataclasses.replace(
+            cut_off, code=code, score=score if code == SCORED else None, notes=tuple(notes)
+        )
+
+    def _compare(
+        self,
+        mode: str,
+        memory: TransactionMemory,
+        progress: Progress,
+        notes: list[str],
+        side: list[Side],
+    ) -> float:
+        reference = self.sources[mode].acquire(memory, progress)
+        reference_face = memory.keep_face(self.engine.find_one_face(reference, side="reference"))
+        quality = self.assess(reference, reference_face, side="reference")
+        notes.extend(quality.advice)
+        if not quality.ok and quality.advice and self.reference_quality == "rescan":
+            raise PoorPhotoQuality("ID photo fails the quality gate: " + ", ".join(quality.advice))
+        side.append("live")
+        live = self.watch.run(memory, progress)
+        notes.extend(live.quality.advice)
+        progress.step(State.SCORING, "scoring")
+        return float(self.engine.compare(reference, reference_face, live.frame, live.face).score)

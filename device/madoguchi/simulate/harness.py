@@ -1,0 +1,173 @@
+"""A counter running in its own thread on simulated devices, and the hands that work it.
+
+One harness serves ``madoguchi simulate`` and the tests. It builds the real counter (state
+machine, runner, presenter, recorder, audit record) on the devices' own doubles, keeps a copy of
+every LCD frame and slip, and gives handles on the outside world, as gpiozero's mock pins do:
+
+    desk = Desk(config, engine)
+    desk.put(card_page)          # a page on the scanner glass
+    desk.show(*frames)           # what the camera will see
+    desk.press("start")
+    report = desk.next_report()
+    desk.unplug("camera"); desk.paper(out=True)
+    desk.close()
+
+Waits are on the counter's state (:meth:`Desk.settle`), never on time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import queue
+import threading
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from madoguchi.audit import AuditLog
+from madoguchi.config import Config
+from madoguchi.counter import Counter, Report, make_counter
+from madoguchi.hardware import Hardware, make_hardware
+from madoguchi.state import State
+
+TIMEOUT_S = 60.0
+"""Longest wait for the counter; a real transaction on a slow machine takes a few seconds."""
+
+
+class RecordingDisplay:
+    """The simulated display, keeping a copy of every frame shown."""
+
+    def __init__(self, display: Any) -> None:
+        self.display = display
+        self.frames: list[Image.Image] = []
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.display.size
+
+    def show(self, frame: Image.Image) -> None:
+        self.display.show(frame)
+        self.frames.append(frame.copy())
+
+    def close(self) -> None:
+        self.display.close()
+
+
+class RecordingPrinter:
+    """The simulated printer, keeping each slip image it printed."""
+
+    def __init__(self, printer: Any) -> None:
+        self.printer = printer
+        self.slips: list[Image.Image] = []
+
+    @property
+    def width_px(self) -> int:
+        return self.printer.width_px
+
+    def print_slip(self, slip: Image.Image) -> None:
+        self.printer.print_slip(slip)
+        self.slips.append(slip.copy())
+
+    def close(self) -> None:
+        self.printer.close()
+
+
+class Desk:
+    """The counter for ``config`` on simulated ``hardware`` (made from the config when None).
+
+    :param config: a validated config whose devices are simulated.
+    :param engine: the face engine, or a stand-in.
+    :param hardware: the simulated devices; those the desk makes itself are closed by :meth:`close`.
+    :param counter_options: passed to :func:`madoguchi.counter.make_counter` (``locate``, ``assess``...).
+    """
+
+    def __init__(
+        self, config: Config, engine: Any, *, hardware: Hardware | None = None, **counter_options: Any
+    ) -> None:
+        self._owns_hardware = hardware is None
+        hardware = hardware or make_hardware(config.hardware.settings())
+        self.display = RecordingDisplay(hardware.display)
+        self.printer = RecordingPrinter(hardware.printer)
+        self.hardware = dataclasses.replace(hardware, display=self.display, printer=self.printer)
+        self.config = config
+        self.reports: queue.Queue[Report] = queue.Queue()
+        self.audit = AuditLog.open(config.storage.audit_path)
+        observers = [*counter_options.pop("observers", ()), self.reports.put]
+        self.counter: Counter = make_counter(
+            config, self.hardware, engine, self.audit, observers=observers, **counter_options
+        )
+        self.counter.attach_buttons()
+        self.thread = threading.Thread(target=self.counter.run, name="counter", daemon=True)
+        self.thread.start()
+        self.settle()
+
+    # --- the outside world ---
+
+    def press(self, button: str) -> None:
+        """Press and release ``button`` ("start", "mode", "cancel") as a finger would."""
+        self.hardware.buttons.press(button)
+
+    def put(self, *pages: np.ndarray | None) -> None:
+        """Pages for the next scans; None is an empty glass."""
+        self.hardware.scanner.load(pages)
+
+    def show(self, *frames: np.ndarray) -> None:
+        """What the camera sees from now on (the last frame stays, as a visitor standing still)."""
+        self.hardware.camera.load(frames)
+
+    def unplug(self, device: str) -> None:
+        """Pull the cable of the "camera", "scanner" or "printer"."""
+        self._double(device).unplug()
+
+    def plug(self, device: str) -> None:
+        self._double(device).plug()
+
+    def paper(self, *, out: bool) -> None:
+        """Empty or refill the printer's paper roll."""
+        self._double("printer").paper = "out" if out else "ok"
+
+    # --- what the counter did ---
+
+    @property
+    def frames(self) -> list[Image.Image]:
+        """Every LCD frame shown, oldest first."""
+        return self.display.frames
+
+    @property
+    def slips(self) -> list[Image.Image]:
+        """Every slip image printed, oldest first."""
+        return self.printer.slips
+
+    @property
+    def printed(self) -> list[bytes]:
+        """The ESC/POS bytes of each print job the printer received."""
+        return self._double("printer").slips
+
+    def next_report(self, timeout: float = TIMEOUT_S) -> Report:
+        return self.reports.get(timeout=timeout)
+
+    def settle(self, timeout: float = TIMEOUT_S) -> None:
+        """Wait until the counter has acted on or answered every press and no transaction runs."""
+        if not self.counter.wait_settled(timeout):
+            raise TimeoutError(f"the counter did not settle within {timeout} s")
+
+    def wait_for(self, state: State, timeout: float = TIMEOUT_S) -> None:
+        """Wait until the counter enters ``state`` (e.g. CAPTURING, to cancel mid-capture)."""
+        if not self.counter.wait_for_state(state, timeout):
+            raise TimeoutError(f"the counter did not reach {state.value}")
+
+    def close(self) -> None:
+        self.counter.stop()
+        self.thread.join(timeout=TIMEOUT_S)
+        if self._owns_hardware:
+            self.hardware.close()
+        self.audit.close()
+
+    def _double(self, device: str) -> Any:
+        doubles = {
+            "camera": self.hardware.camera,
+            "scanner": self.hardware.scanner,
+            "printer": self.printer.printer.printer,  # RecordingPrinter > SlipPrinter > VirtualPrinter
+        }
+        return doubles[device]

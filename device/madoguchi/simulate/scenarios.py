@@ -1,0 +1,119 @@
+"""The scripted visitors of ``madoguchi simulate``: each scenario is one transaction.
+
+A scenario prepares the desk (pages on the glass, what the camera sees, a cable pulled), acts as
+staff would (buttons), and restores what it changed. Every wait is on the counter's state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from madoguchi.simulate.harness import Desk
+from madoguchi.simulate.people import Person, camera_frames, card_page, form_page
+from madoguchi.state import BUSY_STATES, State
+
+Step = Callable[[Desk], None]
+
+
+def _nothing(desk: Desk) -> None:
+    """A scenario step that changes nothing."""
+
+
+def _start(desk: Desk) -> None:
+    desk.press("start")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str
+    prepare: Step
+    act: Step = _start
+    restore: Step = _nothing
+
+
+def _visit(page: np.ndarray | None, *people: Person) -> Step:
+    def prepare(desk: Desk) -> None:
+        desk.put(page)
+        desk.show(*camera_frames(*people))
+
+    return prepare
+
+
+def _then(*steps: Step) -> Step:
+    def each(desk: Desk) -> None:
+        for step in steps:
+            step(desk)
+
+    return each
+
+
+def _switch_mode(desk: Desk) -> None:
+    desk.press("mode")
+    desk.settle()
+
+
+def _cancel_while_capturing(desk: Desk) -> None:
+    desk.press("start")
+    desk.wait_for(State.CAPTURING)
+    desk.press("cancel")
+
+
+def _press_twice(desk: Desk) -> None:
+    """START, and START again while the first transaction runs."""
+    desk.press("start")
+    if desk.counter.state not in BUSY_STATES:
+        desk.wait_for(State.SCANNING)
+    desk.press("start")
+
+
+def _unplug(device: str) -> tuple[Step, Step]:
+    return (lambda desk: desk.unplug(device)), (lambda desk: desk.plug(device))
+
+
+def _paper(*, out: bool) -> Step:
+    return lambda desk: desk.paper(out=out)
+
+
+def scenarios(genuine_card: Person, genuine_live: Person, impostor: Person) -> list[Scenario]:
+    card = card_page(genuine_card)
+    genuine = _visit(card, genuine_live)
+    pull_camera, plug_camera = _unplug("camera")
+    pull_scanner, plug_scanner = _unplug("scanner")
+    return [
+        Scenario("genuine", "the card holder at the camera", genuine),
+        Scenario("impostor", "someone else at the camera", _visit(card, impostor)),
+        Scenario(
+            "form_genuine",
+            "申請時来庁: MODE pressed, an application form scanned, its applicant at the camera",
+            _then(_visit(form_page(impostor), impostor), _switch_mode),
+            restore=_switch_mode,
+        ),
+        Scenario("blank_page", "nothing on the scanner", _visit(None, genuine_live)),
+        Scenario("no_face_camera", "no one in front of the camera", _visit(card)),
+        Scenario(
+            "two_faces_camera", "two people in front of the camera", _visit(card, genuine_live, impostor)
+        ),
+        Scenario(
+            "camera_unplugged", "the camera's cable pulled", _then(genuine, pull_camera), restore=plug_camera
+        ),
+        Scenario(
+            "scanner_gone", "the scanner's cable pulled", _then(genuine, pull_scanner), restore=plug_scanner
+        ),
+        Scenario(
+            "printer_out_of_paper",
+            "the printer runs out of paper; the score stays on screen",
+            _then(genuine, _paper(out=True)),
+            restore=_paper(out=False),
+        ),
+        Scenario("cancel", "CANCEL pressed while the camera watches", genuine, act=_cancel_while_capturing),
+        Scenario(
+            "double_press",
+            "START pressed again while the first visitor is served; the second press is answered",
+            genuine,
+            act=_press_twice,
+        ),
+    ]

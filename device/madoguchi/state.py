@@ -1,0 +1,38 @@
+"""The counter's states and the events that move it, as small string enums with named groups.
+
+Like OctoPrint's connection states, each state is listed once and checks read as group membership
+("state in BUSY_STATES"): a state added later joins a group instead of every check.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class State(str, enum.Enum):
+    IDLE = "idle"
+    """Ready for START; the last result may still be on the screen."""
+    SCANNING = "scanning"
+    LOCATING = "locating"
+    CAPTURING = "capturing"
+    SCORING = "scoring"
+    WIPING = "wiping"
+    REPORTING = "reporting"
+    STOPPED = "stopped"
+
+
+BUSY_STATES = frozenset(
+    {State.SCANNING, State.LOCATING, State.CAPTURING, State.SCORING, State.WIPING, State.REPORTING}
+)
+"""A visitor's transaction is under way: START and MODE are answered, not acted on."""
+IDLE_STATES = frozenset({State.IDLE})
+"""Waiting for staff."""
+STOPPED_STATES = frozenset({State.STOPPED})
+"""Serving no one."""
+
+
+class Event(str, enum.Enum):
+    START = "start"
+    MODE = "mode"
+    CANCEL = "cancel"
+    STOP = "stop"
