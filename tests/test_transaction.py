@@ -20,7 +20,7 @@ from madoguchi import screens
 from madoguchi.audit import RECORD_KEYS, AuditLog
 from madoguchi.simulate.harness import Desk
 from madoguchi.slip import render_slip
-from madoguchi.state import Event, State
+from madoguchi.state import BUSY_STATES, Event, State
 
 GENUINE, OTHER = 7, 9
 
@@ -189,7 +189,7 @@ def test_power_cut_mid_transaction_leaves_an_interrupted_record(simulated_hardwa
 def test_double_press_starts_one_transaction(desk):
     visit(desk)
     desk.press("start")
-    desk.wait_for(State.SCANNING)
+    desk.wait_for(BUSY_STATES)
     desk.press("start")
     report = desk.next_report()
     assert report.result.code == "scored"

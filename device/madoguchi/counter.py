@@ -19,7 +19,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -138,10 +138,10 @@ class Counter:
                 lambda: self._handled == self._posted and self.state in IDLE_STATES, timeout
             )
 
-    def wait_for_state(self, state: State, timeout: float) -> bool:
-        """Wait until the counter enters ``state``."""
+    def wait_for_state(self, states: Collection[State], timeout: float) -> bool:
+        """Wait until the counter is in one of ``states`` (e.g. BUSY_STATES)."""
         with self._settled:
-            return self._settled.wait_for(lambda: self.state is state, timeout)
+            return self._settled.wait_for(lambda: self.state in states, timeout)
 
     # --- the loop (the counter's thread) ---
 

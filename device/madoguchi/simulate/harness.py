@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import queue
 import threading
+from collections.abc import Collection
 from typing import Any
 
 import numpy as np
@@ -152,10 +153,11 @@ class Desk:
         if not self.counter.wait_settled(timeout):
             raise TimeoutError(f"the counter did not settle within {timeout} s")
 
-    def wait_for(self, state: State, timeout: float = TIMEOUT_S) -> None:
-        """Wait until the counter enters ``state`` (e.g. CAPTURING, to cancel mid-capture)."""
-        if not self.counter.wait_for_state(state, timeout):
-            raise TimeoutError(f"the counter did not reach {state.value}")
+    def wait_for(self, states: State | Collection[State], timeout: float = TIMEOUT_S) -> None:
+        """Wait until the counter is in ``states`` (e.g. CAPTURING, to cancel mid-capture)."""
+        wanted = {states} if isinstance(states, State) else set(states)
+        if not self.counter.wait_for_state(wanted, timeout):
+            raise TimeoutError(f"the counter did not reach {sorted(state.value for state in wanted)}")
 
     def close(self) -> None:
         self.counter.stop()

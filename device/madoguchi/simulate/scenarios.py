@@ -65,8 +65,7 @@ def _cancel_while_capturing(desk: Desk) -> None:
 def _press_twice(desk: Desk) -> None:
     """START, and START again while the first transaction runs."""
     desk.press("start")
-    if desk.counter.state not in BUSY_STATES:
-        desk.wait_for(State.SCANNING)
+    desk.wait_for(BUSY_STATES)
     desk.press("start")
 
 
