@@ -31,8 +31,8 @@ _installed = False
 class Status:
     """A process's seccomp state as the kernel reports it.
 
-    ``mode``: 0 none, 1 strict, 2 filter. ``filters``: how many filters are stacked (0 where the
-    kernel does not say; systemd's own count too). ``socket_filter``: this module's filter is in
+    ``mode``: 0 none, 1 strict, 2 filter. ``filters``: how many filters are stacked, systemd's
+    included (0 where the kernel does not say). ``socket_filter``: this module's filter is in
     place; known only for the calling process (None for another one).
     """
 
@@ -71,7 +71,7 @@ def install() -> bool:
         rules.add_rule(pyseccomp.ERRNO(errno.EPERM), "io_uring_setup")
         rules.load()
     except OSError as error:
-        log.error("seccomp: NOT INSTALLED, the kernel refused the filter: %s", error)
+        log.error("seccomp: NOT INSTALLED, the filter could not be loaded: %s", error)
         return False
     _installed = True
     log.info(
