@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from madoguchi import __version__
+from madoguchi import __version__, seccomp
 from madoguchi.audit import AuditLog, verify
 from madoguchi.config import DEFAULT_PATH, Config, load
 from madoguchi.counter import make_counter
@@ -172,6 +172,7 @@ def run_daemon(config_path: Path) -> int:
         log.error("%s", error)
         return 78  # EX_CONFIG: systemd's RestartPreventExitStatus keeps it from looping
     harden()
+    seccomp.install()  # no AF_INET/AF_INET6 sockets, on every thread, however the daemon was started
     try:
         find_font(config.counter.font)
         engine = _load_engine(config)
