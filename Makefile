@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup simulate test lint bench bench-deps models
+.PHONY: setup simulate test lint golden bench bench-deps models
 
 $(STAMP): pyproject.toml image-build/system-deps.sh
 	bash image-build/system-deps.sh
@@ -24,6 +24,11 @@ simulate: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$status
+
+# Redraw the reference PNGs of every screen and slip (tests/golden/) after a deliberate change; look
+# at the diff before committing.
+golden: $(STAMP)
+	MADOGUCHI_REGENERATE_GOLDEN=1 $(BIN)/python -m pytest -q tests/test_golden.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check device tests models

@@ -2,9 +2,9 @@
 
 Sizes are given in *units* (a screen's unit is 1/240 of its width, a slip's 1/384 of the paper's),
 so a layout reads the same at any resolution. The column never draws past its bottom edge: a
-footer, once placed, moves the edge up above itself, and a line that would cross the edge is not
+footer, once placed, moves the edge up above itself, and text that would cross the edge is not
 drawn and is counted in :attr:`TextColumn.dropped`, so content can only be cut short, never
-overlap. Callers put what matters most first.
+overlap; a paragraph is drawn whole or not at all. Callers put what matters most first.
 """
 
 from __future__ import annotations
@@ -70,17 +70,21 @@ class TextColumn:
     def fits(self, height: int) -> bool:
         return self.y + height <= self.bottom
 
-    def text(self, text: str, *, size: float, ink: Ink, centre: bool = False) -> None:
-        """Wrap ``text`` to the column and draw each line that fits above the bottom edge."""
+    def text(self, text: str, *, size: float, ink: Ink, centre: bool = False) -> bool:
+        """Wrap ``text`` to the column and draw it if all of it fits above the bottom edge (half a
+        sentence would mislead); return whether it was drawn."""
         font = self.font(size)
         height = self.line_height(font)
-        for line in wrap(text, font, self.width):
-            if not self.fits(height):
-                self._drop(line)
-                continue
+        lines = wrap(text, font, self.width)
+        if not self.fits(height * len(lines)):
+            self.dropped += 1
+            log.warning("text does not fit above the bottom edge; not drawn: %r", text)
+            return False
+        for line in lines:
             x = self.margin + (self.width - text_width(font, line)) // 2 if centre else self.margin
             self.draw.text((x, self.y), line, font=font, fill=ink)
             self.y += height
+        return True
 
     def band(self, text: str, *, fill: Ink, ink: Ink, size: float) -> None:
         """A full-width coloured band holding ``text`` (a heading), edge to edge."""
@@ -116,7 +120,3 @@ class TextColumn:
         for line in lines:
             self.draw.text((self.margin, y), line, font=font, fill=ink)
             y += height
-
-    def _drop(self, line: str) -> None:
-        self.dropped += 1
-        log.warning("text does not fit above the bottom edge; not drawn: %r", line)

@@ -34,8 +34,9 @@ DEVICE_PROBLEMS = frozenset({"printer_out_of_paper", "printer_error"})
 
 
 def _column(size: tuple[int, int], font: Path | None) -> TextColumn:
-    """A blank frame of ``size``, laid out for a 240 px wide screen and scaled."""
-    return TextColumn(Image.new("RGB", size, PAPER), font=find_font(font), unit=size[0] / DEFAULT_SIZE[0])
+    """A blank frame of ``size``: the 240x320 layout scaled to fit it, portrait or landscape."""
+    unit = min(size[0] / DEFAULT_SIZE[0], size[1] / DEFAULT_SIZE[1])
+    return TextColumn(Image.new("RGB", size, PAPER), font=find_font(font), unit=unit)
 
 
 def idle_screen(
@@ -136,14 +137,14 @@ def result_screen(
     """The score against the threshold, or what went wrong and what to do next."""
     column = _column(size, font)
     if result.code == SCORED:
-        _score(column, result, language)
+        _score(column, result, notice, language)
     else:
-        _problem(column, result, language)
-    _notice(column, notice, language)
+        _problem(column, result, notice, language)
     return column.image
 
 
-def _score(column: TextColumn, result: TransactionResult, language: Language) -> None:
+def _score(column: TextColumn, result: TransactionResult, notice: str | None, language: Language) -> None:
+    """The score, the threshold, then what staff must act on, then advice: the screen is small."""
     above = bool(result.at_or_above)
     colour = AT_OR_ABOVE if above else BELOW
     column.footer(say("staff_decide", language), size=12, ink=MUTED)
@@ -153,21 +154,24 @@ def _score(column: TextColumn, result: TransactionResult, language: Language) ->
     column.text(str(result.shown_score), size=84, ink=colour, centre=True)
     column.text(f"{say('threshold', language)} {result.threshold}", size=20, ink=INK, centre=True)
     column.gap(6)
-    for code in result.notes[:2]:
+    for code in result.notes:
         if code in DEVICE_PROBLEMS:
             column.text(say(code, language), size=16, ink=PROBLEM)
             column.text(action(code, language) or "", size=13, ink=PROBLEM)
-        else:
+    _notice(column, notice, language)
+    for code in result.notes[:2]:
+        if code not in DEVICE_PROBLEMS:
             column.text("・" + say(code, language), size=13, ink=MUTED)
 
 
-def _problem(column: TextColumn, result: TransactionResult, language: Language) -> None:
+def _problem(column: TextColumn, result: TransactionResult, notice: str | None, language: Language) -> None:
     colour = MUTED if result.code == CANCELLED else PROBLEM
     column.band(say(result.code, language), fill=colour, ink=PAPER, size=20)
     column.gap(10)
     next_step = action(result.code, language)
     if next_step:
         column.text(next_step, size=16, ink=INK)
+    _notice(column, notice, language)
     for code in result.notes[:2]:
         column.gap(6)
         column.text("・" + say(code, language), size=14, ink=PROBLEM)
@@ -175,5 +179,5 @@ def _problem(column: TextColumn, result: TransactionResult, language: Language) 
 
 def _notice(column: TextColumn, code: str | None, language: Language) -> None:
     if code is not None:
-        column.gap(8)
+        column.gap(4)
         column.text(say(code, language), size=13, ink=PROBLEM)
