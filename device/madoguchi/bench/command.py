@@ -26,7 +26,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--lfw",
         type=Path,
         default=paths.lfw(),
-        help="LFW folder with pairs.txt and images/ (default: %(default)s, from $MADOGUCHI_SHARED)",
+        help="LFW folder with pairs.txt and images/ "
+        "(default: $MADOGUCHI_SHARED/data/lfw, else ../shared/data/lfw beside the checkout)",
     )
     acc.add_argument("--pairs", type=Path, help="TSV with header left<TAB>right<TAB>same instead of LFW")
     acc.add_argument("--root", type=Path, default=Path("."), help="folder the TSV's paths are relative to")
