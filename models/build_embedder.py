@@ -14,8 +14,8 @@ Steps:
 3. export a float TFLite, a dynamic-range int8 TFLite and a full-integer int8 TFLite (uint8 input,
    float32 output), the latter calibrated on dlib face chips;
 4. compare every variant with dlib's own ``compute_face_descriptor`` on held-out face chips, time
-   it on one thread, and write the chosen one to ``<out>/face_descriptor.tflite``.  The other
-   variants stay in a temporary directory.
+   it on one thread, write the chosen one to ``<out>/face_descriptor.tflite`` and record its sha256
+   in ``<out>/manifest.json``.  The other variants stay in a temporary directory.
 
 Calibration chips: the first image of each of the first identities (sorted by directory name) of
 ``--calibration-dir`` in which dlib finds a face.  Verification chips: two images each of the
@@ -25,7 +25,6 @@ last identities (sorted by name) with at least two images, so the identity sets 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import statistics
 import sys
@@ -38,15 +37,18 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np
 
+from madoguchi import paths
+from madoguchi.bench.accuracy import read_rgb
+from madoguchi.engine import models
+from madoguchi.engine.align import CHIP_SIZE
+from madoguchi.engine.runtime import TfliteModel
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dlib_dat import Layer, read_face_recognition_model
 
-DEFAULT_LFW = Path("/work/shared/data/lfw/images")
-CHIP = 150
 N_CALIBRATION = 400
 N_VERIFY_IDENTITIES = 100  # x 2 images = 200 chips
 MAX_BYTES = 6 * 1024 * 1024
-OUTPUT_NAME = "face_descriptor.tflite"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -71,16 +73,7 @@ class ChipMaker:
             return None
         det = max(dets, key=lambda r: r.area())
         shape = self.predictor(rgb, det)
-        return np.asarray(self.dlib.get_face_chip(rgb, shape, size=CHIP, padding=0.25), dtype=np.uint8)
-
-
-def _load_rgb(path: Path) -> np.ndarray:
-    import cv2
-
-    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if bgr is None:
-        raise OSError(f"cannot read {path}")
-    return np.ascontiguousarray(bgr[:, :, ::-1])
+        return np.asarray(self.dlib.get_face_chip(rgb, shape, size=CHIP_SIZE, padding=0.25), dtype=np.uint8)
 
 
 @dataclass
@@ -100,7 +93,7 @@ def lfw_chips(root: Path, maker: ChipMaker) -> ChipSets:
         if len(calibration) >= N_CALIBRATION:
             break
         images = sorted(ident.glob("*.jpg"))
-        chip = maker.chip(_load_rgb(images[0])) if images else None
+        chip = maker.chip(read_rgb(images[0])) if images else None
         if chip is not None:
             calibration.append(chip)
             used.append(ident.name)
@@ -114,7 +107,7 @@ def lfw_chips(root: Path, maker: ChipMaker) -> ChipSets:
         images = sorted(ident.glob("*.jpg"))[:2]
         if len(images) < 2:
             continue
-        chips = [maker.chip(_load_rgb(p)) for p in images]
+        chips = [maker.chip(read_rgb(p)) for p in images]
         if any(c is None for c in chips):
             continue
         verification += chips  # type: ignore[arg-type]
@@ -225,7 +218,9 @@ def make_tf_model(layers: list[Layer]):
         return pad(a, sa) + pad(b, sb)
 
     class DlibFaceResNet(tf.Module):
-        @tf.function(input_signature=[tf.TensorSpec([1, CHIP, CHIP, 3], tf.float32, name="chip_rgb")])
+        @tf.function(
+            input_signature=[tf.TensorSpec([1, CHIP_SIZE, CHIP_SIZE, 3], tf.float32, name="chip_rgb")]
+        )
         def __call__(self, x):
             tags: dict[int, tf.Tensor] = {}
             for op in ops:
@@ -292,47 +287,29 @@ def convert(module, calibration: np.ndarray, mode: str) -> bytes:
     return conv.convert()
 
 
-def _interpreter(model_path: Path):
-    try:
-        from ai_edge_litert.interpreter import Interpreter
-    except ImportError:  # pragma: no cover
-        from tflite_runtime.interpreter import Interpreter
-    interp = Interpreter(model_path=str(model_path), num_threads=1)
-    interp.allocate_tensors()
-    return interp
+def raw_descriptor(model: TfliteModel, chip: np.ndarray) -> np.ndarray:
+    """The model's raw 128-d output for one uint8 chip, whatever its input dtype."""
+    return np.asarray(model.run(chip[None])[0][0], dtype=np.float64)
 
 
-class TfliteEmbedder:
-    """Runs a descriptor .tflite on uint8 chips, whatever its input dtype."""
-
-    def __init__(self, path: Path) -> None:
-        self.interp = _interpreter(path)
-        self.inp = self.interp.get_input_details()[0]
-        self.out = self.interp.get_output_details()[0]
-
-    def __call__(self, chip: np.ndarray) -> np.ndarray:
-        self.interp.set_tensor(self.inp["index"], chip[None].astype(self.inp["dtype"]))
-        self.interp.invoke()
-        return np.asarray(self.interp.get_tensor(self.out["index"])[0], dtype=np.float64)
-
-    def time_ms(self, chip: np.ndarray, runs: int) -> list[float]:
-        times = []
-        for _ in range(runs):
-            t0 = time.perf_counter()
-            self(chip)
-            times.append((time.perf_counter() - t0) * 1000)
-        return times
+def time_ms(model: TfliteModel, chip: np.ndarray, runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        raw_descriptor(model, chip)
+        times.append((time.perf_counter() - t0) * 1000)
+    return times
 
 
-def time_variants(paths: list[Path], chip: np.ndarray, rounds: int = 10, per_round: int = 5) -> list[float]:
+def time_variants(files: list[Path], chip: np.ndarray, rounds: int = 10, per_round: int = 5) -> list[float]:
     """Median ms per invocation on one thread, variants timed in turn so load changes hit all alike."""
-    embedders = [TfliteEmbedder(p) for p in paths]
-    for emb in embedders:
-        emb.time_ms(chip, 5)  # warm-up
-    samples: list[list[float]] = [[] for _ in paths]
+    loaded = [TfliteModel(f) for f in files]
+    for model in loaded:
+        time_ms(model, chip, 5)  # warm-up
+    samples: list[list[float]] = [[] for _ in files]
     for _ in range(rounds):
-        for emb, out in zip(embedders, samples, strict=True):
-            out += emb.time_ms(chip, per_round)
+        for model, out in zip(loaded, samples, strict=True):
+            out += time_ms(model, chip, per_round)
     return [statistics.median(s) for s in samples]
 
 
@@ -364,8 +341,8 @@ class Report:
 
 
 def evaluate(name: str, path: Path, chips: np.ndarray, ref: np.ndarray, ids: list[str]) -> Report:
-    emb = TfliteEmbedder(path)
-    ours = np.stack([emb(c) for c in chips])
+    model = TfliteModel(path)
+    ours = np.stack([raw_descriptor(model, c) for c in chips])
     diff = np.abs(ours - ref)
     dd = np.abs(pair_distances(ours) - pair_distances(ref))
     iu = np.triu_indices(len(ids), k=1)
@@ -397,9 +374,18 @@ def choose(reports: list[Report], ref_dist: float) -> Report:
     return fastest if fastest.ms < 0.85 * accurate.ms else accurate
 
 
+def ship(variant: Path, out: Path) -> Path:
+    """Copy the chosen variant to ``out`` as the descriptor model and record its sha256 in the manifest."""
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / models.DESCRIPTOR
+    target.write_bytes(variant.read_bytes())
+    models.record(out, models.DESCRIPTOR)
+    return target
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--calibration-dir", type=Path, default=DEFAULT_LFW)
+    parser.add_argument("--calibration-dir", type=Path, default=paths.lfw() / "images")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent)
     parser.add_argument("--work-dir", type=Path, default=None, help="where the variants go (default: temp)")
     args = parser.parse_args(argv)
@@ -445,15 +431,11 @@ def main(argv: list[str] | None = None) -> int:
         print(report.line())
 
     best = choose(reports, ref_dist)
-    args.out.mkdir(parents=True, exist_ok=True)
-    target = args.out / OUTPUT_NAME
-    target.write_bytes(best.path.read_bytes())
-    emb = TfliteEmbedder(target)
+    target = ship(best.path, args.out)
     print(f"chosen: {best.name} -> {target}")
-    print(f"  sha256 {hashlib.sha256(target.read_bytes()).hexdigest()}  {target.stat().st_size} bytes")
-    for role, t in (("input ", emb.inp), ("output", emb.out)):
-        shape = [int(d) for d in t["shape"]]
-        print(f"  {role} {t['name']} {shape} {np.dtype(t['dtype']).name} quantization={t['quantization']}")
+    print(f"  sha256 {models.sha256(target)} (recorded in {models.MANIFEST}), {target.stat().st_size} bytes")
+    shipped = TfliteModel(target)
+    print(f"  input {shipped.input_shape} {shipped.input_dtype.name}")
     print(f"  variants left in {work}")
     return 0
 

@@ -30,6 +30,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from madoguchi import paths
+from madoguchi.bench.accuracy import read_rgb
 from madoguchi.engine import models
 from madoguchi.engine.align import CHIP_POINTS, similarity
 from madoguchi.engine.detect import BlazeFace, FaceDetector
@@ -37,7 +39,6 @@ from madoguchi.engine.landmarks import DLIB_FIVE, FaceMesh
 from madoguchi.engine.runtime import TfliteModel
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_IMAGES = HERE.parent.parent / "shared" / "data" / "lfw" / "images"
 SEED_OFFSET_ON_CHIP = np.array([[1.85, -0.26], [-0.89, -0.59], [-1.83, -0.28], [0.83, -0.62], [-0.10, -2.08]])
 SEED_CHIP_POINTS = CHIP_POINTS + SEED_OFFSET_ON_CHIP
 
@@ -62,10 +63,7 @@ class MeshReader:
 
     @classmethod
     def read(cls, path: Path) -> np.ndarray | None:
-        bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if bgr is None:
-            return None
-        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        rgb = read_rgb(path)
         detections = cls.detector.detect(rgb)
         if not detections:
             return None
@@ -100,19 +98,21 @@ def fit(meshes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--images", type=Path, default=DEFAULT_IMAGES, help="face photos, as <name>/*.jpg")
+    parser.add_argument(
+        "--images", type=Path, default=paths.lfw() / "images", help="face photos, as <name>/*.jpg"
+    )
     parser.add_argument("--out", type=Path, default=HERE)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args(argv)
-    paths = sorted(args.images.glob("*/*.jpg"))
-    if not paths:
+    images = sorted(args.images.glob("*/*.jpg"))
+    if not images:
         raise SystemExit(f"no images in {args.images}: the template is fitted on LFW (../shared/data/lfw)")
     with ProcessPoolExecutor(args.jobs, initializer=MeshReader.start, initargs=(args.out,)) as pool:
-        found = [mesh for mesh in pool.map(MeshReader.read, paths, chunksize=32) if mesh is not None]
+        found = [mesh for mesh in pool.map(MeshReader.read, images, chunksize=32) if mesh is not None]
     points, weights = fit(np.array(found, np.float64))
     template = {
         "about": "face-mesh point positions on dlib's 150x150 chip (padding 0.25) and their weights",
-        "fitted_on": f"{len(found)} faces in {len(paths)} images of {args.images.name}/ (LFW)",
+        "fitted_on": f"{len(found)} faces in {len(images)} images of {args.images.name}/ (LFW)",
         "points": [[round(float(x), 4), round(float(y), 4)] for x, y in points],
         "weights": [round(float(w), 5) for w in weights],
     }

@@ -16,30 +16,33 @@ from madoguchi import config as config_module
 from madoguchi.engine.types import Face, FaceBox, Verification
 from madoguchi.errors import BlankPage, MultipleFacesFound, NoFaceFound, PhotoNotFound, SeveralPhotos
 from madoguchi.simulate.harness import Desk
+from madoguchi.synthetic import frames
+from madoguchi.synthetic.cards import plain_card
+from madoguchi.synthetic.people import paste
 
 MARKER_RED, MARKER_BLUE = 200, 50
 
 
+def marker(person: int) -> tuple[int, int, int]:
+    """The colour of ``person``'s (1-255) marker face."""
+    return (MARKER_RED, person, MARKER_BLUE)
+
+
 def draw_face(image: np.ndarray, person: int, box: tuple[int, int, int, int]) -> np.ndarray:
-    """Draw a marker face of ``person`` (1-255) into ``image`` at (x0, y0, x1, y1)."""
-    x0, y0, x1, y1 = box
-    image[y0:y1, x0:x1] = (MARKER_RED, person, MARKER_BLUE)
-    return image
+    """Draw a marker face of ``person`` into ``image`` at (x0, y0, x1, y1)."""
+    return paste(image, marker(person), box)
 
 
 def card_page(person: int | None) -> np.ndarray:
-    """A card-sized page at 300 dpi with the marker photo on the left (or none)."""
-    page = np.full((638, 1011, 3), 235, np.uint8)
-    page[40:600, 40:980] = (220, 228, 236)
-    return page if person is None else draw_face(page, person, (70, 200, 300, 500))
+    """A plain card at 300 dpi with the marker photo on the left (or none)."""
+    return plain_card(None if person is None else marker(person))
 
 
 def camera_frame(*people: int) -> np.ndarray:
     """A 640x480 frame with a marker face per person, side by side."""
-    frame = np.full((480, 640, 3), 90, np.uint8)
-    for index, person in enumerate(people):
-        draw_face(frame, person, (120 + 260 * index, 120, 300 + 260 * index, 360))
-    return frame
+    return frames.camera_frame(
+        *((marker(person), (120 + 260 * i, 120, 300 + 260 * i, 360)) for i, person in enumerate(people))
+    )
 
 
 class MarkerEngine:

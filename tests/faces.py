@@ -6,26 +6,23 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import cv2
 import numpy as np
 from skimage import data
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-LFW = SHARED / "lfw"
+from madoguchi import paths
+from madoguchi.synthetic import frames
+from madoguchi.synthetic.people import astronaut
 
+__all__ = ["LFW", "astronaut", "camera_frame", "other_people"]
 
-def astronaut() -> np.ndarray:
-    return data.astronaut()
+LFW = paths.lfw()
 
 
 def camera_frame(face: np.ndarray, *, size: int = 400, at: tuple[int, int] = (120, 40)) -> np.ndarray:
     """``face`` scaled to ``size`` px square on a 640x480 grey frame, top-left corner at ``at``."""
-    frame = np.full((480, 640, 3), 100, np.uint8)
     x, y = at
-    frame[y : y + size, x : x + size] = cv2.resize(face, (size, size), interpolation=cv2.INTER_AREA)
-    return frame
+    return frames.camera_frame((face, (x, y, x + size, y + size)), grey=100)
 
 
 def other_people(count: int = 5) -> list[np.ndarray]:

@@ -12,7 +12,6 @@ import cv2
 import numpy as np
 import pytest
 
-from madoguchi.document import cardscan
 from madoguchi.document.locate import LocatedPhoto, locate_photo
 from madoguchi.errors import (
     BlankPage,
@@ -23,6 +22,9 @@ from madoguchi.errors import (
     PhotoTooSmall,
     SeveralPhotos,
 )
+from madoguchi.synthetic.cards import load_templates, render_card
+from madoguchi.synthetic.printscan import place
+from madoguchi.synthetic.scans import scan_card, scan_form
 
 skdata = pytest.importorskip("skimage.data")
 A4 = (3508, 2480)
@@ -47,8 +49,8 @@ def face() -> np.ndarray:
 @pytest.fixture(scope="module")
 def card(face) -> np.ndarray:
     """A printed card (RGBA, 300 dpi) with the drawn template, which carries a ghost portrait."""
-    (template,) = cardscan.load_templates(Path("/nonexistent"))
-    rgba = cardscan.render_card(face, np.random.default_rng(0), template)
+    (template,) = load_templates(Path("/nonexistent"))
+    rgba = render_card(face, np.random.default_rng(0), template)
     return cv2.resize(rgba, (1011, 638), interpolation=cv2.INTER_AREA)
 
 
@@ -59,7 +61,7 @@ def blank_page() -> np.ndarray:
 def page_with(card: np.ndarray, *placements: tuple[float, tuple[int, int]]) -> np.ndarray:
     page = blank_page()
     for angle, origin in placements:
-        cardscan.place(page, card, angle, origin)
+        place(page, card, angle, origin)
     return page
 
 
@@ -72,7 +74,7 @@ def assert_upright_face(engine, photo: LocatedPhoto) -> None:
 
 @pytest.mark.parametrize("angle", [0.0, 90.0, 180.0, 270.0, 3.0, 184.0, -97.0, 10.0, 260.0])
 def test_card_at_any_quarter_turn_and_small_skew(engine, face, angle):
-    page = cardscan.scan_card(face, 5, angle=angle)
+    page = scan_card(face, 5, angle=angle)
     photo = locate_photo(page, engine)
     assert photo.kind == "card"
     assert (photo.angle + angle + 2) % 360 == pytest.approx(2, abs=3)
@@ -80,20 +82,20 @@ def test_card_at_any_quarter_turn_and_small_skew(engine, face, angle):
 
 
 def test_form_with_a_glued_photo(engine, face):
-    photo = locate_photo(cardscan.scan_form(face, 4), engine)
+    photo = locate_photo(scan_form(face, 4), engine)
     assert photo.kind == "form"
     assert_upright_face(engine, photo)
 
 
 def test_grey_page_at_600_dpi(engine, face):
-    page = cv2.cvtColor(cardscan.scan_card(face, 6, dpi=600, angle=90.0), cv2.COLOR_RGB2GRAY)
+    page = cv2.cvtColor(scan_card(face, 6, dpi=600, angle=90.0), cv2.COLOR_RGB2GRAY)
     photo = locate_photo(page, engine, dpi=600)
     assert photo.image.ndim == 3 and photo.kind == "card"
     assert_upright_face(engine, photo)
 
 
 def test_glass_sized_page(engine, face):
-    page = cardscan.scan_card(face, 9, angle=90.0, page_mm=(100.0, 100.0))
+    page = scan_card(face, 9, angle=90.0, page_mm=(100.0, 100.0))
     assert page.shape == (1181, 1181, 3)
     assert_upright_face(engine, locate_photo(page, engine))
 
@@ -116,9 +118,9 @@ def test_blank_page(engine):
 
 
 def test_page_without_a_face(engine):
-    (template,) = cardscan.load_templates(Path("/nonexistent"))
+    (template,) = load_templates(Path("/nonexistent"))
     flat = np.full((250, 250, 3), 128, np.uint8)
-    card = cv2.resize(cardscan.render_card(flat, np.random.default_rng(0), template), (1011, 638))
+    card = cv2.resize(render_card(flat, np.random.default_rng(0), template), (1011, 638))
     with pytest.raises(PhotoNotFound) as caught:
         locate_photo(page_with(card, (0.0, (700, 1200))), engine)
     assert type(caught.value) is PhotoNotFound

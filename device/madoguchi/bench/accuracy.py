@@ -98,8 +98,8 @@ class Describer:
 
 def _scanned_photo(engine: FaceEngine, rgb: np.ndarray, seed: int) -> tuple[np.ndarray, bool]:
     """Print and scan the reference side onto a card page, then find the photo on the page."""
-    from madoguchi.document.cardscan import scan_pair_left
     from madoguchi.document.locate import locate_photo
+    from madoguchi.synthetic.scans import scan_pair_left
 
     page = scan_pair_left(rgb, seed)
     try:

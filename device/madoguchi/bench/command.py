@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
+from madoguchi import paths
 from madoguchi.bench import accuracy, peer, speed
 from madoguchi.bench.metrics import Figures
 from madoguchi.bench.pairs import lfw_pairs, tsv_pairs
 from madoguchi.engine import models
-
-DEFAULT_LFW = Path("../shared/data/lfw")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,8 +25,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     acc.add_argument(
         "--lfw",
         type=Path,
-        default=Path(os.environ.get("MADOGUCHI_LFW", DEFAULT_LFW)),
-        help="LFW folder with pairs.txt and images/ (default: %(default)s)",
+        default=paths.lfw(),
+        help="LFW folder with pairs.txt and images/ "
+        "(default: $MADOGUCHI_SHARED/data/lfw, else ../shared/data/lfw beside the checkout)",
     )
     acc.add_argument("--pairs", type=Path, help="TSV with header left<TAB>right<TAB>same instead of LFW")
     acc.add_argument("--root", type=Path, default=Path("."), help="folder the TSV's paths are relative to")
@@ -42,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     acc.add_argument("--plot", type=Path, help="write a ROC plot (PNG) here")
     acc.add_argument("--write-calibration", type=Path, help="fit the score calibration and write it here")
     acc.add_argument("--jobs", type=int, default=None, help="worker processes (default: cores, max 4)")
-    acc.add_argument("--models", type=Path, help="models folder (default: installed or checkout)")
+    acc.add_argument("--models", type=Path, help="models folder (default: installed with madoguchi)")
     acc.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     acc.set_defaults(handler=run_accuracy)
 

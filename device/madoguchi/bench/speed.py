@@ -18,34 +18,19 @@ import cv2
 import numpy as np
 
 from madoguchi.engine import FaceEngine
+from madoguchi.synthetic.cards import plain_card
+from madoguchi.synthetic.frames import camera_frame
+from madoguchi.synthetic.people import astronaut
 
-CARD_300DPI = (1011, 638)
 PAGE_MIN_FACE = 120
+FRAME_FACE = (110, 30, 530, 450)
+"""Where the face goes in the camera frame: about 200 px tall, as at a counter's distance."""
 
 
-def astronaut() -> np.ndarray:
-    from skimage import data
-
-    return data.astronaut()
-
-
-def camera_frame(face_rgb: np.ndarray) -> np.ndarray:
-    """A 640x480 frame with the face at a counter's distance (about 200 px tall)."""
-    frame = np.full((480, 640, 3), 90, np.uint8)
-    portrait = cv2.resize(face_rgb, (420, 420), interpolation=cv2.INTER_AREA)
-    frame[30:450, 110:530] = portrait
-    return frame
-
-
-def card_page(face_rgb: np.ndarray) -> np.ndarray:
-    """A plain card at 300 dpi with a 250x300 px photo on its left."""
-    width, height = CARD_300DPI
-    page = np.full((height, width, 3), 235, np.uint8)
-    cv2.rectangle(page, (0, 0), (width - 1, height - 1), (180, 190, 200), 8)
-    photo = cv2.resize(face_rgb[0:300, 100:350], (250, 300), interpolation=cv2.INTER_AREA)
-    page[190:490, 40:290] = photo
-    cv2.putText(page, "ID CARD", (420, 120), cv2.FONT_HERSHEY_SIMPLEX, 2.5, (60, 60, 60), 5)
-    return page
+def bench_images() -> tuple[np.ndarray, np.ndarray]:
+    """The camera frame, and the plain card with a 250x300 px photo on its left."""
+    face = astronaut()
+    return camera_frame((face, FRAME_FACE)), plain_card(face[0:300, 100:350])
 
 
 def median_ms(action: Callable[[], object], repeat: int) -> float:
@@ -75,8 +60,7 @@ def run(*, models: Path | None, repeat: int) -> Speed:
     started = time.perf_counter()
     engine = FaceEngine.load(models, threads=1)
     load_ms = (time.perf_counter() - started) * 1000
-    face = astronaut()
-    frame, page = camera_frame(face), card_page(face)
+    frame, page = bench_images()
     detections = engine.detector.detect(frame)
     if not detections or not engine.find_faces(page, min_face=PAGE_MIN_FACE):
         raise RuntimeError("the benchmark's own test face was not found: the engine is broken")
@@ -103,7 +87,7 @@ def run_peer(*, repeat: int) -> dict[str, float]:
     """face_recognition on the same 640x480 frame: detect, then align+embed, one thread (dlib's own)."""
     from madoguchi.bench import peer
 
-    frame = camera_frame(astronaut())
+    frame, _ = bench_images()
     (location,) = peer.detect(frame)[:1]
     detect_ms = median_ms(lambda: peer.detect(frame), repeat)
     encode_ms = median_ms(lambda: peer.encode(frame, location), repeat)

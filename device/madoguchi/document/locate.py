@@ -24,8 +24,7 @@ import numpy as np
 
 from madoguchi.engine.types import Face
 from madoguchi.errors import BlankPage, PhotoCutOff, PhotoNotFound, PhotoRotated, PhotoTooSmall, SeveralPhotos
-
-MM_PER_INCH = 25.4
+from madoguchi.units import MM_PER_INCH
 
 # Regions are found on a copy of the page at this resolution: an A4 page becomes 413x585 px,
 # a card 169x106 px — plenty to outline a card or a photo, and about 1 ms of morphology.
@@ -52,7 +51,7 @@ SOLID_MM = 2.0
 PHOTO_MM = (15.0, 65.0)
 # A card is 85.6 mm long: regions this long are cards, shorter ones photos (45 mm) on a form,
 # longer ones print on a form (whose glued photo may be part of them).
-CARD_MM = (65.0, 110.0)
+CARD_LENGTH_MM_RANGE = (65.0, 110.0)
 
 # The detector sees each region with its long side at most this many pixels (BlazeFace sees
 # 192x192, so a card's face is still ~50 px tall there); small regions stay at full resolution.
@@ -209,7 +208,7 @@ def _regions(page: np.ndarray, dpi: int) -> list[_Region]:
         skew, size = _squared(cv2.boxPoints(rect))
         x, y, bw, bh = cv2.boundingRect(contour)
         touches = x <= 0 or y <= 0 or x + bw >= w or y + bh >= h
-        if max(size) / REGION_DPI * MM_PER_INCH > CARD_MM[1]:
+        if max(size) / REGION_DPI * MM_PER_INCH > CARD_LENGTH_MM_RANGE[1]:
             regions += _solid_parts(content, contour, skew, scale)
         regions.append(
             _Region(
@@ -323,12 +322,12 @@ def _upright(face: Face) -> bool:
 
 
 def _is_card(region: _Region, dpi: int) -> bool:
-    return CARD_MM[0] <= max(region.size) / dpi * MM_PER_INCH <= CARD_MM[1]
+    return CARD_LENGTH_MM_RANGE[0] <= max(region.size) / dpi * MM_PER_INCH <= CARD_LENGTH_MM_RANGE[1]
 
 
 def _is_form(region: _Region, dpi: int) -> bool:
     """Print larger than a card: a form (its photo-sized parts come before it in the list)."""
-    return max(region.size) / dpi * MM_PER_INCH > CARD_MM[1]
+    return max(region.size) / dpi * MM_PER_INCH > CARD_LENGTH_MM_RANGE[1]
 
 
 def _turn_order(region: _Region, dpi: int) -> tuple[int, ...]:

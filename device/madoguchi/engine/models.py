@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 
+from madoguchi import paths
 from madoguchi.errors import ModelError
 
 DETECTOR = "face_detection_full_range.tflite"
@@ -17,19 +17,13 @@ CHIP_TEMPLATE = "mesh_chip_template.json"
 CALIBRATION = "calibration.json"
 MANIFEST = "manifest.json"
 
-# Searched in order: $MADOGUCHI_MODELS, the image's install location, the checkout's models/.
-SEARCH_PATH = (Path("/usr/share/madoguchi/models"), Path(__file__).resolve().parents[3] / "models")
-
 
 def models_dir(override: Path | None = None) -> Path:
-    candidates = [override] if override else []
-    if os.environ.get("MADOGUCHI_MODELS"):
-        candidates.append(Path(os.environ["MADOGUCHI_MODELS"]))
-    candidates += SEARCH_PATH
-    for candidate in candidates:
-        if candidate and (candidate / MANIFEST).is_file():
-            return candidate
-    raise ModelError("no models directory with manifest.json in: " + ", ".join(map(str, candidates)))
+    """``override``, else the models installed with the package (:func:`madoguchi.paths.models`)."""
+    directory = paths.models(override)
+    if not (directory / MANIFEST).is_file():
+        raise ModelError(f"no {MANIFEST} in the models directory {directory}")
+    return directory
 
 
 def sha256(path: Path) -> str:

@@ -21,10 +21,7 @@ import numpy as np
 from PIL import Image
 
 from madoguchi.errors import ConfigError, DeviceClosed, DeviceNotFound, ScannerGone
-
-MM_PER_INCH = 25.4
-ID1_MM = (85.6, 54.0)
-"""Width and height of an ID-1 card such as the My Number card."""
+from madoguchi.units import ID1_MM, MM_PER_INCH
 
 _init_lock = threading.Lock()
 _sane_module: ModuleType | None = None

@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from madoguchi import paths
 from madoguchi.config import Config, parse
 from madoguchi.counter import Report
 from madoguchi.hardware.scanner import use_sane_test_backend
@@ -28,13 +29,12 @@ from madoguchi.messages import say
 from madoguchi.privacy import disable_core_dumps
 from madoguchi.simulate.gallery import save_frames, write_summary
 from madoguchi.simulate.harness import Desk
-from madoguchi.simulate.people import lfw_people, package_people
 from madoguchi.simulate.scenarios import Scenario, scenarios
+from madoguchi.synthetic.people import lfw_people, package_people
 
 log = logging.getLogger(__name__)
 
 IDLE_FRAME = "00-idle-lcd-01.png"
-DEFAULT_LFW = Path(__file__).resolve().parents[4] / "shared" / "data" / "lfw"  # ../shared beside the checkout
 
 
 def simulation_config(out: Path, *, capture_seconds: float) -> Config:
@@ -185,7 +185,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--lfw", action="store_true", help="take the faces from LFW instead of package images"
     )
     command.add_argument(
-        "--lfw-dir", type=Path, default=DEFAULT_LFW, help=f"LFW directory (default {DEFAULT_LFW})"
+        "--lfw-dir", type=Path, default=paths.lfw(), help=f"LFW directory (default {paths.lfw()})"
     )
     command.add_argument("--capture-seconds", type=float, default=1.0, help="camera window (default 1.0)")
     command.add_argument(

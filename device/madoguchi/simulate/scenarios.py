@@ -12,8 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from madoguchi.simulate.harness import Desk
-from madoguchi.simulate.people import Person, camera_frames, card_page, form_page
 from madoguchi.state import BUSY_STATES, State
+from madoguchi.synthetic.cards import sample_card_page
+from madoguchi.synthetic.forms import sample_form
+from madoguchi.synthetic.frames import swaying_frames
+from madoguchi.synthetic.people import Person
 
 Step = Callable[[Desk], None]
 
@@ -38,7 +41,7 @@ class Scenario:
 def _visit(page: np.ndarray | None, *people: Person) -> Step:
     def prepare(desk: Desk) -> None:
         desk.put(page)
-        desk.show(*camera_frames(*people))
+        desk.show(*swaying_frames(*people))
 
     return prepare
 
@@ -78,7 +81,7 @@ def _paper(*, out: bool) -> Step:
 
 
 def scenarios(genuine_card: Person, genuine_live: Person, impostor: Person) -> list[Scenario]:
-    card = card_page(genuine_card)
+    card = sample_card_page(genuine_card)
     genuine = _visit(card, genuine_live)
     pull_camera, plug_camera = _unplug("camera")
     pull_scanner, plug_scanner = _unplug("scanner")
@@ -88,7 +91,7 @@ def scenarios(genuine_card: Person, genuine_live: Person, impostor: Person) -> l
         Scenario(
             "form_genuine",
             "申請時来庁: MODE pressed, an application form scanned, its applicant at the camera",
-            _then(_visit(form_page(impostor), impostor), _switch_mode),
+            _then(_visit(sample_form(impostor), impostor), _switch_mode),
             restore=_switch_mode,
         ),
         Scenario("blank_page", "nothing on the scanner", _visit(None, genuine_live)),
