@@ -23,6 +23,7 @@ from PIL import Image
 
 from madoguchi.outcome import TransactionResult
 from madoguchi.presenter import Presenter
+from madoguchi.screens import Look
 
 GOLDEN = Path(__file__).parent / "golden"
 IPAEX = Path("/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf")
@@ -87,12 +88,10 @@ CASES = [(look, name) for look in ("ja", "en") for name in SCREENS] + [
 def presenter(look: str) -> Presenter:
     language, size, width = LOOKS[look]
     return Presenter(
-        language=language,
-        font=IPAEX,
+        look=Look(language=language, size=size, font=IPAEX),
         municipality="見本市" if language == "ja" else "Sample City",
         terminal_id="counter-01",
         mode_button=True,
-        screen_size=size,
         slip_width_px=width,
     )
 

@@ -43,11 +43,11 @@ def test_japanese_glyphs_render_unlike_a_font_without_them():
 @pytest.mark.parametrize("size", [(240, 320), (320, 240), (480, 640)])
 def test_screens_have_the_display_size(size):
     frames = [
-        screens.idle_screen("card", mode_button=True, size=size),
-        screens.progress_screen("scanning", hint="scanning_hint", size=size),
-        screens.capture_screen(("move_closer",), seconds_left=2.4, size=size),
-        screens.result_screen(SCORED, size=size),
-        screens.result_screen(FAULT, size=size),
+        screens.idle_screen("card", mode_button=True, look=screens.Look(size=size)),
+        screens.progress_screen("scanning", hint="scanning_hint", look=screens.Look(size=size)),
+        screens.capture_screen(("move_closer",), seconds_left=2.4, look=screens.Look(size=size)),
+        screens.result_screen(SCORED, look=screens.Look(size=size)),
+        screens.result_screen(FAULT, look=screens.Look(size=size)),
     ]
     for frame in frames:  # what each shows is compared with reference PNGs in test_golden.py
         assert frame.size == size and frame.mode == "RGB"

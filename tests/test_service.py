@@ -127,7 +127,7 @@ def test_a_device_missing_at_start_is_named_on_the_lcd_until_it_is_plugged_in(no
         assert waits == [RETRY_SECONDS, RETRY_SECONDS]
         (lcd,) = shown  # opened once, kept through the retries, and handed to the counter
         assert hardware.display is lcd
-        expected = screens.device_missing_screen("camera", size=lcd.size)
+        expected = screens.device_missing_screen("camera", look=screens.Look(size=lcd.size))
         assert np.array_equal(np.asarray(lcd.device.image.convert("RGB")), np.asarray(expected))
         status = sock.recv(256).decode()
         assert status.startswith("READY=1\nSTATUS=waiting: no camera")

@@ -71,7 +71,7 @@ def test_genuine_visitor_gets_score_screen_slip_and_record(desk):
     )
     assert report.shown[:3] == ("scanning", "locating", "capturing")
     lcd = desk.frames[-1]
-    expected = screens.result_screen(result, size=desk.hardware.display.size)
+    expected = screens.result_screen(result, look=screens.Look(size=desk.hardware.display.size))
     assert np.array_equal(np.asarray(lcd.convert("RGB")), np.asarray(expected))
 
     slip = render_slip(
@@ -121,7 +121,9 @@ def test_bad_input_is_shown_and_next_visitor_is_served(desk, code):
     assert report.result.score is None
     assert code in report.shown and report.slip_printed
     lcd = np.asarray(desk.frames[-1].convert("RGB"))
-    assert np.array_equal(lcd, np.asarray(screens.result_screen(report.result, size=lcd.shape[1::-1])))
+    assert np.array_equal(
+        lcd, np.asarray(screens.result_screen(report.result, look=screens.Look(size=lcd.shape[1::-1])))
+    )
     assert audit_lines(desk)[-1]["outcome"] == code
 
     desk.plug("camera")
@@ -281,7 +283,11 @@ def test_start_pressed_while_reporting_is_answered_not_acted_on(simulated_hardwa
         assert desk.reports.empty() and desk.counter.state is State.IDLE
         assert np.array_equal(
             np.asarray(desk.frames[-1]),
-            np.asarray(screens.result_screen(report.result, notice="busy_press", size=desk.display.size)),
+            np.asarray(
+                screens.result_screen(
+                    report.result, notice="busy_press", look=screens.Look(size=desk.display.size)
+                )
+            ),
         )
     finally:
         desk.close()

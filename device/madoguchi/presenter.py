@@ -8,27 +8,24 @@ the start-up wait and the self-test only say *what* to show.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from PIL import Image
 
 from madoguchi import screens
 from madoguchi.config import CounterConfig
-from madoguchi.messages import Language
 from madoguchi.outcome import Mode, TransactionResult
+from madoguchi.screens import Look
 from madoguchi.slip import render_slip
 
 
 @dataclass(frozen=True)
 class Presenter:
-    """Renders screens of ``screen_size`` and slips ``slip_width_px`` wide, in ``language``."""
+    """Renders screens in ``look`` and slips ``slip_width_px`` wide, in the look's language and font."""
 
-    language: Language
-    font: Path | None
+    look: Look
     municipality: str
     terminal_id: str
     mode_button: bool
-    screen_size: tuple[int, int] = screens.DEFAULT_SIZE
     slip_width_px: int = 576
 
     @classmethod
@@ -36,31 +33,29 @@ class Presenter:
         cls, counter: CounterConfig, *, screen_size: tuple[int, int], slip_width_px: int = 576
     ) -> Presenter:
         return cls(
-            language=counter.language,
-            font=counter.font,
+            look=Look(language=counter.language, size=screen_size, font=counter.font),
             municipality=counter.municipality,
             terminal_id=counter.terminal_id,
             mode_button=counter.mode_button,
-            screen_size=screen_size,
             slip_width_px=slip_width_px,
         )
 
     def idle(self, mode: Mode) -> Image.Image:
-        return screens.idle_screen(mode, mode_button=self.mode_button, **self._look())
+        return screens.idle_screen(mode, mode_button=self.mode_button, look=self.look)
 
     def progress(self, step: str, *, hint: str | None = None, notice: str | None = None) -> Image.Image:
-        return screens.progress_screen(step, hint=hint, notice=notice, **self._look())
+        return screens.progress_screen(step, hint=hint, notice=notice, look=self.look)
 
     def capture(
         self, guidance: tuple[str, ...], *, seconds_left: float, notice: str | None = None
     ) -> Image.Image:
-        return screens.capture_screen(guidance, seconds_left=seconds_left, notice=notice, **self._look())
+        return screens.capture_screen(guidance, seconds_left=seconds_left, notice=notice, look=self.look)
 
     def result(self, result: TransactionResult, *, notice: str | None = None) -> Image.Image:
-        return screens.result_screen(result, notice=notice, **self._look())
+        return screens.result_screen(result, notice=notice, look=self.look)
 
     def device_missing(self, device: str) -> Image.Image:
-        return screens.device_missing_screen(device, **self._look())
+        return screens.device_missing_screen(device, look=self.look)
 
     def slip(self, result: TransactionResult) -> Image.Image:
         return render_slip(
@@ -68,9 +63,6 @@ class Presenter:
             municipality=self.municipality,
             terminal_id=self.terminal_id,
             width_px=self.slip_width_px,
-            language=self.language,
-            font=self.font,
+            language=self.look.language,
+            font=self.look.font,
         )
-
-    def _look(self) -> dict:
-        return {"language": self.language, "size": self.screen_size, "font": self.font}

@@ -1,14 +1,15 @@
 """The staff LCD's screens: pure functions from what is happening to a Pillow image.
 
-Each function returns a finished RGB frame of ``size`` (240x320 portrait by default, any size
-works); the transaction sends it to the display whole, as luma's canvas does. No face is ever drawn:
-a screen shows words, a score and a threshold. The result screen says whether the score is at or
-above the threshold, never "match": the decision is the staff's.
+Each function returns a finished RGB frame of its :class:`Look`'s size (240x320 portrait by
+default, any size works); the counter sends it to the display whole, as luma's canvas does. No
+face is ever drawn: a screen shows words, a score and a threshold. The result screen says whether
+the score is at or above the threshold, never "match": the decision is the staff's.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
@@ -33,21 +34,33 @@ DEVICE_PROBLEMS = frozenset({"printer_out_of_paper", "printer_error"})
 """Notes that need staff to act although the score is valid: shown in red with what to do."""
 
 
-def _column(size: tuple[int, int], font: Path | None) -> TextColumn:
-    """A blank frame of ``size``: the 240x320 layout scaled to fit it, portrait or landscape."""
+@dataclass(frozen=True)
+class Look:
+    """How every screen is drawn: in which language, at which size, with which font (None: found)."""
+
+    language: Language = "ja"
+    size: tuple[int, int] = DEFAULT_SIZE
+    font: Path | None = None
+
+
+DEFAULT_LOOK = Look()
+
+
+def _column(look: Look) -> TextColumn:
+    """A blank frame of the look's size: the 240x320 layout scaled to fit it, portrait or landscape."""
+    size = look.size
     unit = min(size[0] / DEFAULT_SIZE[0], size[1] / DEFAULT_SIZE[1])
-    return TextColumn(Image.new("RGB", size, PAPER), font=find_font(font), unit=unit)
+    return TextColumn(Image.new("RGB", size, PAPER), font=find_font(look.font), unit=unit)
 
 
 def idle_screen(
     mode: Mode,
     *,
     mode_button: bool,
-    language: Language = "ja",
-    size: tuple[int, int] = DEFAULT_SIZE,
-    font: Path | None = None,
+    look: Look = DEFAULT_LOOK,
 ) -> Image.Image:
-    column = _column(size, font)
+    column = _column(look)
+    language = look.language
     if mode_button:
         column.footer(say("mode_hint", language), size=12, ink=MUTED)
     column.band(say("title", language), fill=HEADER, ink=PAPER, size=22)
@@ -65,13 +78,12 @@ def progress_screen(
     *,
     hint: str | None = None,
     notice: str | None = None,
-    language: Language = "ja",
-    size: tuple[int, int] = DEFAULT_SIZE,
-    font: Path | None = None,
+    look: Look = DEFAULT_LOOK,
 ) -> Image.Image:
     """A step that needs no input from anyone: ``step``, ``hint`` and ``notice`` are message codes;
     ``notice`` answers a button pressed while busy."""
-    column = _column(size, font)
+    column = _column(look)
+    language = look.language
     column.footer(say("cancel_hint", language), size=12, ink=MUTED)
     column.band(say(step, language), fill=BUSY, ink=PAPER, size=22)
     column.gap(16)
@@ -84,13 +96,12 @@ def progress_screen(
 def device_missing_screen(
     device: str,
     *,
-    language: Language = "ja",
-    size: tuple[int, int] = DEFAULT_SIZE,
-    font: Path | None = None,
+    look: Look = DEFAULT_LOOK,
 ) -> Image.Image:
     """At start-up: ``device`` (camera, scanner, printer, buttons) was not found; looking again."""
     code = f"{device}_missing"
-    column = _column(size, font)
+    column = _column(look)
+    language = look.language
     column.footer(say("retrying", language), size=12, ink=MUTED)
     column.band(say(code, language), fill=PROBLEM, ink=PAPER, size=20)
     column.gap(10)
@@ -103,12 +114,11 @@ def capture_screen(
     *,
     seconds_left: float,
     notice: str | None = None,
-    language: Language = "ja",
-    size: tuple[int, int] = DEFAULT_SIZE,
-    font: Path | None = None,
+    look: Look = DEFAULT_LOOK,
 ) -> Image.Image:
     """While the camera watches the visitor: the most urgent guidance codes first, large."""
-    column = _column(size, font)
+    column = _column(look)
+    language = look.language
     column.footer(say("cancel_hint", language), size=12, ink=MUTED)
     column.band(say("capturing", language), fill=BUSY, ink=PAPER, size=22)
     column.gap(12)
@@ -130,12 +140,11 @@ def result_screen(
     result: TransactionResult,
     *,
     notice: str | None = None,
-    language: Language = "ja",
-    size: tuple[int, int] = DEFAULT_SIZE,
-    font: Path | None = None,
+    look: Look = DEFAULT_LOOK,
 ) -> Image.Image:
     """The score against the threshold, or what went wrong and what to do next."""
-    column = _column(size, font)
+    column = _column(look)
+    language = look.language
     if result.code == SCORED:
         _score(column, result, notice, language)
     else:
