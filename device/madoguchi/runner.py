@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 import numpy as np
@@ -72,6 +73,17 @@ def fault_code(error: BaseException, side: Side) -> str:
     return code if code in MESSAGES else "internal_error"
 
 
+@dataclass
+class _Visit:
+    """What a running transaction has gathered: advice worth a note, and whose image it works on."""
+
+    notes: list[str] = field(default_factory=list)
+    side: Side = "reference"
+
+    def note(self, codes: tuple[str, ...]) -> None:
+        self.notes.extend(code for code in codes if code not in self.notes)
+
+
 class TransactionRunner:
     """Runs transactions: the reference photo from the source of the transaction's mode, then the camera.
 
@@ -100,17 +112,16 @@ class TransactionRunner:
 
     def run(self, cut_off: TransactionResult, progress: Progress) -> TransactionResult:
         """The transaction that ``cut_off`` (its number, time, mode, threshold) stands for, done."""
-        notes: list[str] = []
-        side: list[Side] = ["reference"]  # which image a fault belongs to, as far as the run got
+        visit = _Visit()
         score: float | None = None
         code = SCORED
         with TransactionMemory() as memory:
             try:
-                score = self._compare(cut_off.mode, memory, progress, notes, side)
+                score = self._compare(cut_off.mode, memory, progress, visit)
             except Cancelled:
                 code = CANCELLED
             except (FaceError, HardwareError) as error:
-                code = fault_code(error, side[-1])
+                code = fault_code(error, visit.side)
                 log.info("transaction %d: %s (%s)", cut_off.number, code, error)
             except Exception:
                 code = "internal_error"
@@ -119,27 +130,19 @@ class TransactionRunner:
                 progress.enter(State.WIPING)
                 self.engine.forget()
         release_freed_memory()  # after TransactionMemory has wiped and dropped the images
-        notes = list(dict.fromkeys(notes))
         return dataclasses.replace(
-            cut_off, code=code, score=score if code == SCORED else None, notes=tuple(notes)
+            cut_off, code=code, score=score if code == SCORED else None, notes=tuple(visit.notes)
         )
 
-    def _compare(
-        self,
-        mode: str,
-        memory: TransactionMemory,
-        progress: Progress,
-        notes: list[str],
-        side: list[Side],
-    ) -> float:
+    def _compare(self, mode: str, memory: TransactionMemory, progress: Progress, visit: _Visit) -> float:
         reference = self.sources[mode].acquire(memory, progress)
         reference_face = memory.keep_face(self.engine.find_one_face(reference, side="reference"))
         quality = self.assess(reference, reference_face, side="reference")
-        notes.extend(quality.advice)
+        visit.note(quality.advice)
         if not quality.ok and quality.advice and self.reference_quality == "rescan":
             raise PoorPhotoQuality("ID photo fails the quality gate: " + ", ".join(quality.advice))
-        side.append("live")
+        visit.side = "live"
         live = self.watch.run(memory, progress)
-        notes.extend(live.quality.advice)
+        visit.note(live.quality.advice)
         progress.step(State.SCORING, "scoring")
         return float(self.engine.compare(reference, reference_face, live.frame, live.face).score)
