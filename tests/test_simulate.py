@@ -75,12 +75,12 @@ def test_messages_slips_and_frames(summary):
 
 def test_only_frames_slips_record_and_summary_are_written(summary):
     out, data = summary
-    expected = {"summary.json", "audit.jsonl", data["idle_frame"]}
+    expected = {"summary.json", "audit.jsonl", "audit.jsonl.state", data["idle_frame"]}
     for entry in data["transactions"]:
         expected.update(entry["lcd_frames"])
         expected.update([entry["slip"]] if entry["slip"] else [])
     assert {path.name for path in out.iterdir()} == expected
-    for name in expected - {"summary.json", "audit.jsonl"}:
+    for name in expected - {"summary.json", "audit.jsonl", "audit.jsonl.state"}:
         rgb = np.asarray(Image.open(out / name).convert("RGB")).astype(np.uint32)
         colours = np.unique(rgb[..., 0] << 16 | rgb[..., 1] << 8 | rgb[..., 2])
         assert len(colours) < 2000, f"{name} has as many colours as a photograph"

@@ -72,6 +72,7 @@ class AuditLog:
         """Why the file must be read again before anything is written; None while all is well."""
         self._failing: str | None = None
         """Why the last write failed; :meth:`probe` tries a write while it is set."""
+        self._closed = False
 
     @classmethod
     def open(cls, path: Path, *, terminal_id: str = "", files: Files | None = None) -> AuditLog:
@@ -176,12 +177,12 @@ class AuditLog:
         if self._fd >= 0:
             self._files.close(self._fd)
             self._fd = -1
-        self._broken = "closed"
+        self._closed = True
 
     # --- inside ---
 
     def _ready(self) -> None:
-        if self._broken is not None:
+        if self._broken is not None and not self._closed:
             self._recover()
 
     def _write(self, record: AuditRecord) -> None:
@@ -212,9 +213,12 @@ class AuditLog:
         self._write_state()
         self._files.unlink(self.pending_path)
 
-    def _write_state(self) -> None:
+    def _state(self) -> State:
         epoch = None if self._key is None else self._key.epoch
-        write_state(self._files, self.state_path, State(self._last_number, self._last_hash, epoch), self._key)
+        return State(self._last_number, self._last_hash, epoch)
+
+    def _write_state(self) -> None:
+        write_state(self._files, self.state_path, self._state(), self._key)
 
     def _recover(self) -> None:
         """Read everything again and put right what a crash or a failed write left."""
@@ -248,7 +252,8 @@ class AuditLog:
             self._record_cut_off_transaction()
             if report.lost:
                 self._record_loss(report, state)
-            self._write_state()
+            if state != self._state():
+                self._write_state()
         except OSError as error:
             self._broken = self._failing = _reason(error, self.path.name)
             raise AuditUnavailable(self._broken) from error

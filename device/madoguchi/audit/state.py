@@ -7,7 +7,7 @@ the verification key a state that was rolled back to an older epoch is seen too.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from madoguchi.audit.files import Files
@@ -33,7 +33,7 @@ class State:
     """SHA-256 of the last record's line (GENESIS before the first)."""
     epoch: int | None
     """The epoch of the key the next record is sealed with; None while the record is not sealed."""
-    seal: str | None = None
+    seal: str | None = field(default=None, compare=False)
 
     def body(self) -> bytes:
         return encode_body({"number": self.number, "head": self.head, "epoch": self.epoch})
