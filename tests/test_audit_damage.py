@@ -8,6 +8,7 @@ import pytest
 
 from madoguchi.audit import AuditLog, Files, key_path, setup_key, verify
 from madoguchi.audit.record import MAX_LINE
+from madoguchi.audit.seal import parse_verification_key
 from madoguchi.audit.state import state_path
 from test_audit import cut_off, record, write
 
@@ -136,3 +137,18 @@ def test_a_damaged_key_is_kept_aside_and_the_gap_shows(tmp_path, caplog):
     assert len(aside(tmp_path, "audit.jsonl.key")) == 1
     problems = verify(path).problems
     assert "line 3: not sealed, though line 2 was (key lost)" in problems
+
+
+@pytest.mark.parametrize("epoch", [10**12, 10**6, 0, -1])
+def test_an_impossible_epoch_is_reported_without_deriving_its_key(tmp_path, epoch):
+    path = tmp_path / "audit.jsonl"
+    key = parse_verification_key(setup_key(Files(), key_path(path)))
+    write(path, 3)
+    path.write_text(path.read_text().replace('"epoch":3,', f'"epoch":{epoch},'))
+    problems = verify(path, key).problems
+    assert any(problem.startswith(f"line 3: sealed in epoch {epoch}") for problem in problems)
+    write(path, 1)  # the edited last line no longer matches the state: recorded as lost, then served
+    assert [json.loads(line)["outcome"] for line in path.read_text().splitlines()][3:] == [
+        "audit_lost",
+        "scored",
+    ]

@@ -8,7 +8,7 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 
-from madoguchi.audit.chain import ChainReport, scan
+from madoguchi.audit.chain import MAX_EPOCH_GAP, ChainReport, scan
 from madoguchi.audit.files import Files
 from madoguchi.audit.record import (
     AUDIT_LOST,
@@ -241,8 +241,7 @@ class AuditLog:
             self._last_number = max(report.last_number, state.number if state else 0)
             if key is not None:
                 self._last_number = max(self._last_number, key.epoch - 1)  # one number per sealed record
-                while report.last_epoch is not None and key.epoch <= report.last_epoch:
-                    key = advance(self._files, self.key_path, key)  # cut off before the key moved on
+                key = self._catch_up(key, report.last_epoch)
             self._key = key
             self._broken = None
             if self._unwritten is not None and self._unwritten.number > self._last_number:
@@ -264,6 +263,22 @@ class AuditLog:
             self._last_number,
             f"sealed, key epoch {key.epoch}" if key else "not sealed (no key: `madoguchi audit setup-key`)",
         )
+
+    def _catch_up(self, key: SealingKey, last_epoch: int | None) -> SealingKey | None:
+        """The key for the line after ``last_epoch``'s: one step on after a cut between line and key."""
+        if last_epoch is None or key.epoch > last_epoch:
+            return key
+        if last_epoch > key.epoch:
+            log.error(
+                "audit record %s: sealing key at epoch %d, behind the record's epoch %d (replaced?)",
+                self.path,
+                key.epoch,
+                last_epoch,
+            )
+        if last_epoch - key.epoch >= MAX_EPOCH_GAP:
+            log.error("audit record %s: records are written unsealed", self.path)
+            return None
+        return advance(self._files, self.key_path, key, last_epoch + 1 - key.epoch)
 
     def _read_key(self) -> SealingKey | None:
         try:

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.hmac import HMAC
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from madoguchi.audit.files import Files
-from madoguchi.audit.record import DamagedRecord
+from madoguchi.audit.record import MAX_NUMBER, DamagedRecord
 
 KEY_BYTES = 32
 _INFO = b"madoguchi audit key chain v1"
@@ -105,8 +105,8 @@ def _parse_key(content: bytes) -> SealingKey:
     if match is None:
         raise DamagedRecord("not a sealing key file")
     ident, epoch, key = match.groups()
-    if int(epoch) < 1:
-        raise DamagedRecord("sealing key at epoch 0")
+    if not 0 < int(epoch) <= MAX_NUMBER:
+        raise DamagedRecord(f"sealing key at epoch {int(epoch)}")
     return SealingKey(ident.decode(), int(epoch), bytes.fromhex(key.decode()))
 
 
@@ -160,14 +160,16 @@ def files_hold(files: Files, path: Path, key: SealingKey) -> bool:
         return False
 
 
-def advance(files: Files, path: Path, current: SealingKey) -> SealingKey:
-    """Move the key file on to the next epoch, overwriting the current key's bytes on disk.
+def advance(files: Files, path: Path, current: SealingKey, steps: int = 1) -> SealingKey:
+    """Move the key file on ``steps`` epochs, overwriting the current key's bytes on disk.
 
     The new key is first written whole to ``<key>.tmp``; then written over the old key in place
     (same length, so the old bytes are overwritten rather than left in a freed block, as far as the
     file system does so); then the temporary replaces the file. A crash at any point leaves a whole key.
     """
-    new = current.next()
+    new = current
+    for _ in range(steps):
+        new = new.next()
     data = new.encode()
     temporary = path.with_name(path.name + ".tmp")
     try:
