@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -88,6 +89,9 @@ def _setup_key_command(args: argparse.Namespace) -> int:
     path = _audit_path(args)
     try:
         payload = setup_key(Files(), key_path(path))
+        owner = path.parent.stat()
+        if os.geteuid() == 0 and owner.st_uid != 0:  # run as root: the daemon's user must read it
+            os.chown(key_path(path), owner.st_uid, owner.st_gid)
     except OSError as error:
         print(f"setup-key: {error}", file=sys.stderr)
         return 1
