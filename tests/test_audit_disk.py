@@ -271,3 +271,12 @@ def test_a_real_disk_that_fills_between_begin_and_append(small_tmpfs):
     assert numbers(path) == [(1, "scored")]
     assert stray_files(small_tmpfs) == []
     assert verify(path, key).ok
+
+
+def test_temporaries_left_by_a_crash_are_removed_at_open(sealed):
+    path, key = sealed
+    for leftover in (".open.tmp", ".state.tmp", ".probe", ".probe.tmp", ".key.tmp"):
+        path.with_name(path.name + leftover).write_bytes(b"half")
+    AuditLog.open(path).close()
+    assert stray_files(path.parent) == []
+    assert verify(path, key).ok

@@ -227,6 +227,8 @@ class AuditLog:
             self._fd = -1
         try:
             self._files.mkdir(self.path.parent)
+            for leftover in (".open.tmp", ".state.tmp", ".probe", ".probe.tmp"):  # a crash mid-write
+                self._files.unlink(self.path.with_name(self.path.name + leftover))
             key, state = self._read_key(), self._read_state()
             report = scan(self._files, self.path, state=state, sealing_key=key)
             for problem in report.problems:
