@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -26,6 +27,7 @@ DAMAGED_PENDING = {
     "binary": bytes(range(256)),
     "empty": b"",
     "nan": b'{"score":NaN}',
+    "not-the-next-number": json.dumps(dataclasses.asdict(cut_off(9)) | {"prev": ""}).encode(),
 }
 
 

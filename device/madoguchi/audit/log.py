@@ -327,6 +327,9 @@ class AuditLog:
         except (DamagedRecord, IsADirectoryError) as error:
             self._files.keep_aside(self.pending_path, str(error) or "a directory")
             return
+        if cut_off.number > self._last_number + 1:  # begin() keeps only the next number
+            self._files.keep_aside(self.pending_path, f"number {cut_off.number} after {self._last_number}")
+            return
         if cut_off.number > self._last_number:
             log.warning(
                 "audit record: transaction %d was cut off (crash or power loss); recorded as %s",

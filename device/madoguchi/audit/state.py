@@ -56,7 +56,7 @@ def parse_state(content: bytes) -> State:
     if set(data) != {"number", "head", "epoch", "seal"}:
         raise DamagedRecord("not a state file")
     number = data["number"]
-    if number != 0:
+    if not (type(number) is int and number == 0):
         number = check_number(number)
     head, epoch, tag = data["head"], data["epoch"], data["seal"]
     if not _is_hash(head) or (number == 0) != (head == GENESIS):
