@@ -50,10 +50,6 @@ class ChainReport:
     def ok(self) -> bool:
         return not self.problems and not self.torn_bytes
 
-    @property
-    def head(self) -> tuple[int, str]:
-        return self.last_number, self.last_hash
-
 
 def _lines(handle: BinaryIO) -> Iterator[tuple[bytes, int, bool]]:
     """(line without newline, bytes it took, whether a newline ended it); a long line comes cut short."""

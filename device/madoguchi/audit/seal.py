@@ -145,7 +145,7 @@ def read_sealing_key(files: Files, path: Path) -> SealingKey | None:
         files.discard(temporary)
         raise
     if temporary.exists():
-        if key is not None and files_hold(files, temporary, key):
+        if key is not None and _holds(files, temporary, key):
             files.replace(temporary, path)
             files.fsync_directory(path.parent)
         else:
@@ -153,7 +153,7 @@ def read_sealing_key(files: Files, path: Path) -> SealingKey | None:
     return key
 
 
-def files_hold(files: Files, path: Path, key: SealingKey) -> bool:
+def _holds(files: Files, path: Path, key: SealingKey) -> bool:
     try:
         return _read_small(files, path, 256) == key.encode()
     except OSError:
