@@ -126,6 +126,9 @@ def counter_settings(tmp_path, **counter) -> config_module.Config:
     )
 
 
-def marker_desk(hardware, config, *, engine=None, assess=fake_assess) -> Desk:
-    """The package's harness running the real counter on ``hardware`` with the marker doubles."""
-    return Desk(config, engine or MarkerEngine(), hardware=hardware, locate=fake_locate, assess=assess)
+def marker_desk(hardware, config, *, engine=None, assess=fake_assess, **options) -> Desk:
+    """The package's harness running the real counter on ``hardware`` with the marker doubles;
+    ``options`` go to the harness (``audit_files``) and the counter (``heartbeat``, ``status``)."""
+    return Desk(
+        config, engine or MarkerEngine(), hardware=hardware, locate=fake_locate, assess=assess, **options
+    )

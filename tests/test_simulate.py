@@ -76,12 +76,13 @@ def test_messages_slips_and_frames(summary):
 
 def test_only_frames_slips_record_and_summary_are_written(summary):
     out, data = summary
-    expected = {"summary.json", "index.html", "audit.jsonl", data["idle_frame"]}
+    records = {"audit.jsonl", "audit.jsonl.state"}
+    expected = {"summary.json", "index.html", *records, data["idle_frame"]}
     for entry in data["transactions"]:
         expected.update(entry["lcd_frames"])
         expected.update([entry["slip"]] if entry["slip"] else [])
     assert {path.name for path in out.iterdir()} == expected
-    for name in expected - {"summary.json", "index.html", "audit.jsonl"}:
+    for name in expected - {"summary.json", "index.html", *records}:
         rgb = np.asarray(Image.open(out / name).convert("RGB")).astype(np.uint32)
         colours = np.unique(rgb[..., 0] << 16 | rgb[..., 1] << 8 | rgb[..., 2])
         assert len(colours) < 2000, f"{name} has as many colours as a photograph"

@@ -75,7 +75,11 @@ def test_genuine_visitor_gets_score_screen_slip_and_record(desk):
     assert np.array_equal(np.asarray(lcd.convert("RGB")), np.asarray(expected))
 
     slip = render_slip(
-        result, municipality="テスト市", terminal_id="test-01", width_px=desk.hardware.printer.width_px
+        result,
+        municipality="テスト市",
+        terminal_id="test-01",
+        width_px=desk.hardware.printer.width_px,
+        witness=(0, "0" * 12),  # the chain's head before the first record
     )
     assert slip.mode == "1"
     width_bytes, height, pixels = raster(desk.printed[-1])

@@ -7,7 +7,9 @@ The transaction itself is :class:`~madoguchi.runner.TransactionRunner`'s; the sc
 are :class:`~madoguchi.presenter.Presenter`'s; the audit record is
 :class:`~madoguchi.recorder.Recorder`'s. The counter keeps the event queue, the state and how long
 a result stays on screen, and puts each screen on the LCD. Faces are wiped before anything is
-reported. A button is never silently dropped: START and MODE pressed while a transaction runs are
+reported. While no audit record can be kept (a full disk), no transaction starts: the counter is
+out of service, says why on the LCD and to systemd, and resumes by itself. A button is never
+silently dropped: START and MODE pressed while a transaction runs are
 answered on the screen (and logged), CANCEL stops the transaction at the next step or between two
 camera frames, and any press at the idle or result screen is acted on.
 """
@@ -28,7 +30,7 @@ from PIL import Image
 from madoguchi.audit import AuditLog
 from madoguchi.capture import Assess, Watch
 from madoguchi.config import Config, CounterConfig
-from madoguchi.errors import HardwareError, PrinterError, PrinterOutOfPaper
+from madoguchi.errors import AuditUnavailable, HardwareError, PrinterError, PrinterOutOfPaper
 from madoguchi.hardware.base import Hardware
 from madoguchi.outcome import INTERRUPTED, Mode, TransactionResult
 from madoguchi.presenter import Presenter
@@ -36,6 +38,8 @@ from madoguchi.recorder import Recorder
 from madoguchi.reference import Locate, ScannedPhoto
 from madoguchi.runner import Cancelled, Engine, TransactionRunner
 from madoguchi.state import IDLE_STATES, Event, State
+
+SETTLED_STATES = IDLE_STATES | {State.OUT_OF_SERVICE}
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +79,7 @@ class Counter:
     :param clock: monotonic seconds, for the result time.
     :param now: wall-clock time for slips and records.
     :param heartbeat: called at least once a second while the counter is healthy (systemd's watchdog).
+    :param status: told, in words, when the counter stops or resumes serving (systemd's STATUS=).
     :param observers: called with each finished transaction's :class:`Report` (the simulator, tests).
     """
 
@@ -89,6 +94,7 @@ class Counter:
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = _local_now,
         heartbeat: Callable[[], None] = lambda: None,
+        status: Callable[[str], None] = lambda text: None,
         observers: Sequence[Callable[[Report], None]] = (),
     ) -> None:
         self.hardware = hardware
@@ -99,6 +105,7 @@ class Counter:
         self.clock = clock
         self.now = now
         self.heartbeat = heartbeat
+        self.status = status
         self.observers = list(observers)
         self.mode: Mode = settings.mode
         self.state = State.STOPPED  # until run() starts serving
@@ -108,6 +115,7 @@ class Counter:
         self._shown: list[str] = []
         self._notice: str | None = None
         self._screen: Screen | None = None
+        self._unavailable: str | None = None  # why no record can be kept, while it lasts
         # Posted and handled events, for wait_settled(); reentrant, since post() runs in signal handlers.
         self._settled = threading.Condition(threading.RLock())
         self._posted = 0
@@ -135,7 +143,7 @@ class Counter:
         and no transaction runs."""
         with self._settled:
             return self._settled.wait_for(
-                lambda: self._handled == self._posted and self.state in IDLE_STATES, timeout
+                lambda: self._handled == self._posted and self.state in SETTLED_STATES, timeout
             )
 
     def wait_for_state(self, states: Collection[State], timeout: float) -> bool:
@@ -147,9 +155,12 @@ class Counter:
 
     def run(self) -> None:
         """Serve visitors until :meth:`stop`; every fault in a transaction is reported, not raised."""
-        self._show_idle()
+        if self._record_kept():
+            self._show_idle()
         while not self._stopping:
             self.heartbeat()
+            if self._unavailable is not None and self._record_kept():
+                self._show_idle()
             try:
                 event = self.events.get(timeout=self._wait_seconds())
             except queue.Empty:
@@ -172,6 +183,8 @@ class Counter:
             self._stopping = True
         elif event is Event.START:
             self._serve()
+        elif self._unavailable is not None:
+            self._put(lambda notice: self.presenter.out_of_service(self._unavailable or ""))
         elif event is Event.MODE:
             if self.settings.mode_button:
                 self.mode = "form" if self.mode == "card" else "card"
@@ -248,6 +261,32 @@ class Counter:
         self._show(self.presenter.idle(self.mode))
         self.enter(State.IDLE)
 
+    def _record_kept(self) -> bool:
+        """Whether a transaction could be recorded now; if not, stop serving and say why."""
+        try:
+            self.recorder.probe()
+        except AuditUnavailable as error:
+            self._out_of_service(error)
+            return False
+        self._back_in_service()
+        return True
+
+    def _back_in_service(self) -> None:
+        if self._unavailable is not None:
+            log.info("the audit record can be kept again; serving visitors")
+            self.status(f"ready: mode {self.mode} (the audit record can be kept again)")
+            self._unavailable = None
+
+    def _out_of_service(self, error: AuditUnavailable) -> None:
+        """No record can be kept, so no score may be given: say so on the LCD and to systemd."""
+        if self._unavailable != error.reason:
+            log.error("no visitor can be served: %s", error)
+            self.status(f"out of service: audit record unavailable: {error.reason}")
+        self._unavailable = error.reason
+        self._result_until = None
+        self._put(lambda notice: self.presenter.out_of_service(error.reason))
+        self.enter(State.OUT_OF_SERVICE)
+
     def _saw(self, *codes: str) -> None:
         self._shown.extend(code for code in codes if code not in self._shown)
 
@@ -262,10 +301,15 @@ class Counter:
     # --- one transaction ---
 
     def _serve(self) -> None:
-        cut_off = TransactionResult(
-            self.recorder.next_number(), self.now(), self.mode, self.settings.threshold, INTERRUPTED
-        )
-        self.recorder.begin(cut_off)
+        try:
+            cut_off = TransactionResult(
+                self.recorder.next_number(), self.now(), self.mode, self.settings.threshold, INTERRUPTED
+            )
+            self.recorder.begin(cut_off)
+        except AuditUnavailable as error:  # nothing was started: the number stays free
+            self._out_of_service(error)
+            return
+        self._back_in_service()
         self._shown, self._notice = [], None
         log.info("transaction %d: start (%s)", cut_off.number, self.mode)
         started = self.clock()
@@ -278,9 +322,14 @@ class Counter:
             result.threshold,
             self.clock() - started,
         )
-        self._result_until = self.clock() + self.settings.result_seconds
-        self.enter(State.IDLE)  # the result stays on screen until result_seconds pass or a button
         report = Report(result, tuple(self._shown), slip_printed)
+        try:
+            self.recorder.finish(result, messages=report.shown, slip_printed=slip_printed)
+        except AuditUnavailable as error:  # kept in memory, written first when the disk recovers
+            self._out_of_service(error)
+        else:
+            self._result_until = self.clock() + self.settings.result_seconds
+            self.enter(State.IDLE)  # the result stays on screen until result_seconds pass or a button
         for observer in self.observers:
             observer(report)
 
@@ -290,7 +339,7 @@ class Counter:
         self._put(lambda notice: self.presenter.result(result, notice=notice))
         slip_printed = False
         try:
-            self.hardware.printer.print_slip(self.presenter.slip(result))
+            self.hardware.printer.print_slip(self.presenter.slip(result, witness=self.recorder.witness()))
             slip_printed = True
         except PrinterError as error:
             problem = "printer_out_of_paper" if isinstance(error, PrinterOutOfPaper) else "printer_error"
@@ -303,7 +352,6 @@ class Counter:
                 self._stopping = True
             else:
                 self._answer(event)
-        self.recorder.finish(result, messages=tuple(self._shown), slip_printed=slip_printed)
         return result, slip_printed
 
 
@@ -318,6 +366,7 @@ def make_counter(
     clock: Callable[[], float] = time.monotonic,
     now: Callable[[], datetime] = _local_now,
     heartbeat: Callable[[], None] = lambda: None,
+    status: Callable[[str], None] = lambda text: None,
     observers: Sequence[Callable[[Report], None]] = (),
 ) -> Counter:
     """The counter for ``config`` on ``hardware``; ``locate`` and ``assess`` default to
@@ -351,5 +400,6 @@ def make_counter(
         clock=clock,
         now=now,
         heartbeat=heartbeat,
+        status=status,
         observers=observers,
     )

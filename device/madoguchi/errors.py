@@ -104,3 +104,14 @@ class PrinterError(HardwareError):
 
 class PrinterOutOfPaper(PrinterError):
     pass
+
+
+class AuditUnavailable(MadoguchiError, OSError):
+    """No audit record can be kept now (disk full, read-only, I/O error); ``reason`` says why.
+
+    No transaction may start while it lasts: a score without a record is not given.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"audit record unavailable: {reason}")
+        self.reason = reason

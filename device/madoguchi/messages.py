@@ -84,6 +84,10 @@ MESSAGES: dict[str, Text] = {
     "printer_missing": Text("プリンターが見つかりません", "No printer found"),
     "buttons_missing": Text("ボタンが見つかりません", "No buttons found"),
     "retrying": Text("接続を確認しています…", "Checking again…"),
+    # --- no audit record can be kept (a full or read-only disk): no score may be given ---
+    "audit_unavailable": Text(
+        "記録を保存できないため、照合を停止しています", "No record can be kept: comparisons are stopped"
+    ),
     # --- quality advice (camera guidance and notes on the slip) ---
     "rescan_600dpi": Text("600dpiで読み取り直してください", "Rescan at 600 dpi"),
     "remove_glare": Text("写真に光の反射があります", "Glare on the ID photo"),
@@ -107,6 +111,7 @@ MESSAGES: dict[str, Text] = {
     "comparison": Text("基準との比較", "Against threshold"),
     "outcome": Text("結果", "Outcome"),
     "notes": Text("備考", "Notes"),
+    "witness": Text("監査記録（直前）", "Audit record (previous)"),
     "no_biometrics": Text("画像・氏名・個人番号は記録していません", "No image, name or card number kept"),
 }
 
@@ -183,6 +188,10 @@ ACTIONS: dict[str, Text] = {
             "電源とケーブルを確認してください。つながると自動で始まります。解決しない場合は担当者に連絡してください",
             "Check its power and cable; the counter starts once it is found. If not, call the technician",
         ),
+    ),
+    "audit_unavailable": Text(
+        "担当者に連絡してください。記録を保存できるようになると自動で再開します",
+        "Call the technician; the counter resumes by itself once the record can be written",
     ),
     "internal_error": Text(
         "もう一度開始してください。繰り返す場合は担当者に連絡してください",

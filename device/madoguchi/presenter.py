@@ -57,12 +57,16 @@ class Presenter:
     def device_missing(self, device: str) -> Image.Image:
         return screens.device_missing_screen(device, look=self.look)
 
-    def slip(self, result: TransactionResult) -> Image.Image:
+    def out_of_service(self, reason: str) -> Image.Image:
+        return screens.out_of_service_screen(reason, look=self.look)
+
+    def slip(self, result: TransactionResult, *, witness: tuple[int, str] | None = None) -> Image.Image:
         return render_slip(
             result,
             municipality=self.municipality,
             terminal_id=self.terminal_id,
             width_px=self.slip_width_px,
+            witness=witness,
             language=self.look.language,
             font=self.look.font,
         )

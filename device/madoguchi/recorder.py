@@ -2,7 +2,8 @@
 
 :meth:`Recorder.begin` durably keeps the record a transaction leaves if it is cut off (outcome
 "interrupted"), before its number is shown anywhere; :meth:`Recorder.finish` replaces it with the
-finished record. See :mod:`madoguchi.audit` for how both survive a power cut.
+finished record. See :mod:`madoguchi.audit` for how both survive a power cut. While no record can
+be kept (a full or read-only disk), both raise AuditUnavailable and no transaction may start.
 """
 
 from __future__ import annotations
@@ -24,6 +25,14 @@ class Recorder:
 
     def next_number(self) -> int:
         return self.audit.next_number()
+
+    def probe(self) -> None:
+        """Raise AuditUnavailable unless a transaction could be recorded now."""
+        self.audit.probe()
+
+    def witness(self) -> tuple[int, str]:
+        """The last record's number and the first digits of the chain's head, for the slip."""
+        return self.audit.head()
 
     def begin(self, cut_off: TransactionResult) -> None:
         self.audit.begin(self._record(cut_off, messages=(), slip_printed=None))

@@ -109,6 +109,18 @@ def device_missing_screen(
     return column.image
 
 
+def out_of_service_screen(reason: str, *, look: Look = DEFAULT_LOOK) -> Image.Image:
+    """No transaction can start because no audit record can be kept; ``reason`` is for the technician."""
+    column = _column(look)
+    language = look.language
+    column.band(say("audit_unavailable", language), fill=PROBLEM, ink=PAPER, size=20)
+    column.gap(10)
+    column.text(action("audit_unavailable", language) or "", size=16, ink=INK)
+    column.gap(8)
+    column.text(reason, size=12, ink=MUTED)
+    return column.image
+
+
 def capture_screen(
     guidance: tuple[str, ...],
     *,

@@ -182,8 +182,15 @@ def run_daemon(config_path: Path) -> int:
         return 1
     for device, origin in hardware.origin.items():
         log.info("device %s: %s", device, origin)
-    audit = AuditLog.open(config.storage.audit_path)
-    counter = make_counter(config, hardware, engine, audit, heartbeat=notifier.watchdog)
+    audit = AuditLog.open(config.storage.audit_path, terminal_id=config.counter.terminal_id)
+    counter = make_counter(
+        config,
+        hardware,
+        engine,
+        audit,
+        heartbeat=notifier.watchdog,
+        status=lambda text: notifier.notify(status=text),
+    )
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         log.info("%s received; stopping", signal.Signals(signum).name)
@@ -302,6 +309,8 @@ def selftest(config_path: Path, *, scan: bool, print_slip: bool) -> int:
 
 def _audit_summary(path: Path) -> str:
     report = verify(path)
+    if report.missing and report.lost is None:
+        return "no record yet (the daemon has not served anyone)"
     if not report.ok:
         raise MadoguchiError("; ".join(report.problems) or f"torn last line ({report.torn_bytes} bytes)")
     return f"{report.records} records, chain intact, last transaction {report.last_number}"

@@ -36,8 +36,14 @@ def render_slip(
     width_px: int,
     language: Language = "ja",
     font: Path | None = None,
+    witness: tuple[int, str] | None = None,
 ) -> Image.Image:
-    """A mode "1" image ``width_px`` wide and as tall as its text."""
+    """A mode "1" image ``width_px`` wide and as tall as its text.
+
+    ``witness`` is the audit record's last number and the first digits of its chain head before
+    this transaction: on paper, off the box, it lets an auditor check later that the record was
+    not rewritten (the record of this transaction itself is written after the slip is printed).
+    """
     column = TextColumn(
         Image.new("L", (width_px, MAX_HEIGHT_PX), WHITE),
         font=find_font(font),
@@ -76,6 +82,9 @@ def render_slip(
         for code in result.notes:
             line("・" + say(code, language))
     column.rule(ink=BLACK)
+    if witness is not None:
+        number, head = witness
+        line(f"{say('witness', language)}: {number:06d} · {head}", 17)
     line(say("staff_decide", language), 17)
     line(say("no_biometrics", language), 17)
     column.gap(8)

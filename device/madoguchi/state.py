@@ -18,6 +18,8 @@ class State(str, enum.Enum):
     SCORING = "scoring"
     WIPING = "wiping"
     REPORTING = "reporting"
+    OUT_OF_SERVICE = "out_of_service"
+    """No transaction can start: no audit record can be kept now (a full disk). Resumes by itself."""
     STOPPED = "stopped"
 
 
@@ -27,7 +29,7 @@ BUSY_STATES = frozenset(
 """A visitor's transaction is under way: START and MODE are answered, not acted on."""
 IDLE_STATES = frozenset({State.IDLE})
 """Waiting for staff."""
-STOPPED_STATES = frozenset({State.STOPPED})
+STOPPED_STATES = frozenset({State.OUT_OF_SERVICE, State.STOPPED})
 """Serving no one."""
 
 

@@ -27,6 +27,7 @@ import numpy as np
 from PIL import Image
 
 from madoguchi.audit import AuditLog
+from madoguchi.audit.files import Files
 from madoguchi.config import Config
 from madoguchi.counter import Counter, Report, make_counter
 from madoguchi.hardware import Hardware, make_hardware
@@ -80,11 +81,18 @@ class Desk:
     :param config: a validated config whose devices are simulated.
     :param engine: the face engine, or a stand-in.
     :param hardware: the simulated devices; those the desk makes itself are closed by :meth:`close`.
+    :param audit_files: the audit record's file layer (tests inject disk faults through it).
     :param counter_options: passed to :func:`madoguchi.counter.make_counter` (``locate``, ``assess``...).
     """
 
     def __init__(
-        self, config: Config, engine: Any, *, hardware: Hardware | None = None, **counter_options: Any
+        self,
+        config: Config,
+        engine: Any,
+        *,
+        hardware: Hardware | None = None,
+        audit_files: Files | None = None,
+        **counter_options: Any,
     ) -> None:
         self._owns_hardware = hardware is None
         hardware = hardware or make_hardware(config.hardware.settings())
@@ -93,7 +101,9 @@ class Desk:
         self.hardware = dataclasses.replace(hardware, display=self.display, printer=self.printer)
         self.config = config
         self.reports: queue.Queue[Report] = queue.Queue()
-        self.audit = AuditLog.open(config.storage.audit_path)
+        self.audit = AuditLog.open(
+            config.storage.audit_path, terminal_id=config.counter.terminal_id, files=audit_files
+        )
         observers = [*counter_options.pop("observers", ()), self.reports.put]
         self.counter: Counter = make_counter(
             config, self.hardware, engine, self.audit, observers=observers, **counter_options

@@ -1,0 +1,150 @@
+"""``madoguchi audit``: verify, tail, head and setup-key, for technicians and fleet tools."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from madoguchi.audit.chain import verify
+from madoguchi.audit.files import Files
+from madoguchi.audit.log import HEAD_DIGITS
+from madoguchi.audit.record import MAX_LINE
+from madoguchi.audit.seal import EpochKeys, key_path, parse_verification_key, qr_text, setup_key
+from madoguchi.config import DEFAULT_PATH, load
+
+
+def _audit_path(args: argparse.Namespace) -> Path:
+    if args.path is not None:
+        return args.path
+    return load(args.config).storage.audit_path
+
+
+def _verify_command(args: argparse.Namespace) -> int:
+    path = _audit_path(args)
+    key = None
+    if args.key is not None:
+        try:
+            key = parse_verification_key(sys.stdin.readline() if args.key == "-" else args.key)
+        except ValueError as error:
+            print(f"--key: {error}", file=sys.stderr)
+            return 2
+    report = verify(path, key)
+    for problem in report.problems:
+        print(problem)
+    if report.torn_bytes:
+        print(f"torn last line: {report.torn_bytes} bytes (removed when the daemon next starts)")
+    if key is None:
+        seals = f"{report.sealed} sealed, seals not checked (give --key)"
+    else:
+        seals = f"{report.seals_checked} of {report.sealed} seals checked with key {EpochKeys(key).id}"
+    verdict = "OK" if report.ok else "PROBLEMS"
+    print(
+        f"{path}: {report.records} records, last transaction {report.last_number}, "
+        f"head {report.last_hash[:HEAD_DIGITS]}; {seals}: {verdict}"
+    )
+    return 0 if report.ok else 1
+
+
+def _tail_command(args: argparse.Namespace) -> int:
+    path = _audit_path(args)
+    try:
+        with path.open("rb") as handle:
+            lines = handle.read().splitlines()
+    except OSError as error:
+        print(f"{path}: {error.strerror}", file=sys.stderr)
+        return 1
+    for line in lines[-args.lines :] if args.lines > 0 else []:
+        print(line[:MAX_LINE].decode(errors="replace"))
+    return 0
+
+
+def _head_command(args: argparse.Namespace) -> int:
+    path = _audit_path(args)
+    report = verify(path)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "path": str(path),
+                    "number": report.last_number,
+                    "head": report.last_hash[:HEAD_DIGITS],
+                    "head_sha256": report.last_hash,
+                    "records": report.records,
+                    "ok": report.ok,
+                    "problems": report.problems,
+                }
+            )
+        )
+    else:
+        print(f"{report.last_number} {report.last_hash[:HEAD_DIGITS]}")
+        for problem in report.problems:
+            print(problem, file=sys.stderr)
+    return 0 if report.ok else 1
+
+
+def _setup_key_command(args: argparse.Namespace) -> int:
+    path = _audit_path(args)
+    try:
+        payload = setup_key(Files(), key_path(path))
+        owner = path.parent.stat()
+        if os.geteuid() == 0 and owner.st_uid != 0:  # run as root: the daemon's user must read it
+            os.chown(key_path(path), owner.st_uid, owner.st_gid)
+    except OSError as error:
+        print(f"setup-key: {error}", file=sys.stderr)
+        return 1
+    key = parse_verification_key(payload)
+    print(f"Audit verification key for {path} (key id {EpochKeys(key).id}).")
+    print("Write it in this counter's fleet record now: it is not kept on this box, and not shown again.")
+    print()
+    print(payload)
+    print(" ".join(payload[i : i + 8] for i in range(len(payload) - 64, len(payload), 8)))
+    if not args.no_qr:
+        print()
+        print(qr_text(payload), end="")
+    print()
+    print("Check the record later with: madoguchi audit verify --key -   (and paste the key)")
+    print("Restart the daemon (systemctl restart madoguchi) for it to start sealing.")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    audit = subparsers.add_parser("audit", help="read, check and witness the audit record")
+    audit.set_defaults(handler=lambda args: audit.print_help())
+    commands = audit.add_subparsers(metavar="ACTION")
+    for name, handler, help_text in (
+        (
+            "verify",
+            _verify_command,
+            "check every line, the hash chain and the state beside it, and with --key every seal; "
+            "exit 1 on any problem (a missing, cut or replaced record included)",
+        ),
+        ("tail", _tail_command, "print the last records"),
+        (
+            "head",
+            _head_command,
+            "print the last transaction number and the head hash (as slips print them) for fleet tools",
+        ),
+        (
+            "setup-key",
+            _setup_key_command,
+            "at install: make the sealing key and print its verification key once (text and QR code); "
+            "the verification key is not kept on the box",
+        ),
+    ):
+        command = commands.add_parser(name, help=help_text, description=help_text)
+        command.add_argument(
+            "--config", type=Path, default=DEFAULT_PATH, help="config.toml naming the record"
+        )
+        command.add_argument("--path", type=Path, help="the audit record itself (overrides --config)")
+        command.set_defaults(handler=handler)
+    commands.choices["verify"].add_argument(
+        "--key",
+        metavar="KEY",
+        help="the verification key from the setup slip (or - to read it from standard input)",
+    )
+    commands.choices["tail"].add_argument("-n", "--lines", type=int, default=20, help="how many (default 20)")
+    commands.choices["head"].add_argument("--json", action="store_true", help="one JSON object")
+    commands.choices["setup-key"].add_argument("--no-qr", action="store_true", help="text only, no QR code")

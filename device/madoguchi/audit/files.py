@@ -1,0 +1,113 @@
+"""The audit record's only door to the disk, so a test can hand it a disk that fails.
+
+:class:`Files` is a thin layer over :mod:`os`; every write of the audit record, its state, its
+sealing key and its pending record goes through one. Tests pass a subclass that raises ``ENOSPC`` or
+``EIO`` at a chosen call, which covers a full or failing disk on any machine.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import BinaryIO
+
+log = logging.getLogger(__name__)
+
+
+class Files:
+    """Plain POSIX calls; override one to inject a fault."""
+
+    def open(self, path: Path, flags: int, mode: int = 0o640) -> int:
+        return os.open(path, flags | os.O_CLOEXEC, mode)
+
+    def reader(self, path: Path) -> BinaryIO:
+        return path.open("rb")
+
+    def write(self, fd: int, data: bytes) -> int:
+        return os.write(fd, data)
+
+    def fsync(self, fd: int) -> None:
+        os.fsync(fd)
+
+    def truncate(self, fd: int, length: int) -> None:
+        os.ftruncate(fd, length)
+
+    def close(self, fd: int) -> None:
+        os.close(fd)
+
+    def replace(self, source: Path, target: Path) -> None:
+        os.replace(source, target)
+
+    def unlink(self, path: Path) -> None:
+        path.unlink(missing_ok=True)
+
+    def mkdir(self, path: Path) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+
+    def free_bytes(self, directory: Path) -> int:
+        stat = os.statvfs(directory)
+        return stat.f_bavail * stat.f_frsize
+
+    def read_only(self, directory: Path) -> bool:
+        return bool(os.statvfs(directory).f_flag & os.ST_RDONLY)
+
+    # --- built on the calls above ---
+
+    def write_all(self, fd: int, data: bytes) -> None:
+        written = self.write(fd, data)
+        if written != len(data):
+            raise OSError(f"short write ({written} of {len(data)} bytes)")
+
+    def fsync_directory(self, directory: Path) -> None:
+        fd = self.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            self.fsync(fd)
+        finally:
+            self.close(fd)
+
+    def write_atomic(self, path: Path, data: bytes, mode: int = 0o640) -> None:
+        """Replace ``path`` by ``data`` so a crash leaves the old or the new file; no temporary is left."""
+        temporary = path.with_name(path.name + ".tmp")
+        try:
+            fd = self.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+            try:
+                self.write_all(fd, data)
+                self.fsync(fd)
+            finally:
+                self.close(fd)
+            self.replace(temporary, path)
+        except OSError:
+            self.discard(temporary)
+            raise
+        self.fsync_directory(path.parent)
+
+    def overwrite(self, path: Path, data: bytes) -> None:
+        """Write ``data`` over ``path``'s bytes in place (no new file), so the old bytes are gone."""
+        fd = self.open(path, os.O_WRONLY)
+        try:
+            self.write_all(fd, data)
+            self.fsync(fd)
+        finally:
+            self.close(fd)
+
+    def discard(self, path: Path) -> None:
+        """Remove ``path`` if possible; a disk that fails may refuse even that, which is logged."""
+        try:
+            self.unlink(path)
+        except OSError as error:
+            log.error("could not remove %s: %s", path, error)
+
+    def keep_aside(self, path: Path, why: str) -> Path | None:
+        """Rename a damaged ``path`` out of the way, keeping it for whoever investigates; its new name."""
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+        aside = path.with_name(f"{path.name}.damaged-{stamp}")
+        try:
+            self.replace(path, aside)
+            self.fsync_directory(path.parent)
+        except OSError as error:
+            log.error("damaged %s (%s) could not be kept aside: %s", path, why, error)
+            return None
+        log.error("damaged record %s (%s), kept aside as %s", path, why, aside.name)
+        return aside
