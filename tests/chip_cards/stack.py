@@ -23,7 +23,6 @@ import pytest
 VPCD_DRIVER = Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
 VICC_PYTHON = "/usr/bin/python3"
 VICC_PATHS = [Path("/usr/lib/python3/site-packages/virtualsmartcard"), Path("/usr/lib/python3/dist-packages")]
-PCSCD_SOCKET = Path("/run/pcscd/pcscd.comm")
 READER = "Virtual PCD 00 00"
 PORT = 35963  # vpcd's first slot ("Virtual PCD 00 00"); the second slot listens on 35964
 HERE = Path(__file__).resolve().parent
@@ -43,34 +42,53 @@ def _wait(condition, seconds: float, what: str) -> None:
         time.sleep(0.05)
 
 
-@contextlib.contextmanager
-def pcscd_with_vpcd(config_dir: Path):
-    """Yield once vpcd's reader is visible to PC/SC; stop pcscd afterwards if we started it."""
-    pytest.importorskip("smartcard")
-    if not VPCD_DRIVER.exists() or shutil.which("pcscd") is None:
-        pytest.skip("pcscd or vsmartcard-vpcd is not installed")
-    process = None
-    if not _port_open(PORT):
-        if (
-            PCSCD_SOCKET.exists()
-            and subprocess.run(["pgrep", "-x", "pcscd"], capture_output=True).returncode == 0
-        ):
+class Pcscd:
+    """pcscd with vpcd's reader: ``start()`` runs one (a foreground child) unless one already serves
+    vpcd; ``stop()`` stops only the one it started (``owned``)."""
+
+    def __init__(self, config_dir: Path) -> None:
+        self.config_dir = config_dir
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def owned(self) -> bool:
+        return self.process is not None
+
+    def start(self) -> None:
+        pytest.importorskip("smartcard")
+        if not VPCD_DRIVER.exists() or shutil.which("pcscd") is None:
+            pytest.skip("pcscd or vsmartcard-vpcd is not installed")
+        if _port_open(PORT):
+            return
+        if subprocess.run(["pgrep", "-x", "pcscd"], capture_output=True).returncode == 0:
             pytest.skip("a pcscd without vpcd is running")
-        (config_dir / "vpcd").write_text(
+        (self.config_dir / "vpcd").write_text(
             f'FRIENDLYNAME "Virtual PCD"\nDEVICENAME /dev/null:0x{PORT:04X}\n'
             f"LIBPATH {VPCD_DRIVER}\nCHANNELID 0x{PORT:04X}\n"
         )
-        process = subprocess.Popen(
-            ["pcscd", "--foreground", "--config", str(config_dir)],
+        self.process = subprocess.Popen(
+            ["pcscd", "--foreground", "--config", str(self.config_dir)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         _wait(lambda: _port_open(PORT), 10, "pcscd to load vpcd")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_process(self.process)
+            self.process = None
+            _wait(lambda: not _port_open(PORT), 10, "pcscd to stop")
+
+
+@contextlib.contextmanager
+def pcscd_with_vpcd(config_dir: Path):
+    """Yield a running :class:`Pcscd`; stop it afterwards if we started it."""
+    daemon = Pcscd(config_dir)
+    daemon.start()
     try:
-        yield process
+        yield daemon
     finally:
-        if process is not None:
-            stop_process(process)
+        daemon.stop()
 
 
 def stop_process(process: subprocess.Popen) -> None:
@@ -122,14 +140,17 @@ def start_epass(files: dict[int, bytes]) -> subprocess.Popen:
     return _inserted(process)
 
 
-def start_emulator(args: list[str]) -> subprocess.Popen:
-    """Our My Number card emulator (``python -m madoguchi.chip.emulator``) on vpcd's first slot."""
+def start_mynumber(spec: dict, *args: str) -> subprocess.Popen:
+    """Our My Number card emulator (``python -m madoguchi.chip.emulator``) on vpcd's first slot;
+    ``spec`` is its card: {"files": {FID hex: content hex}, "pin": 14 digits, "tries": n}."""
     process = subprocess.Popen(
         [sys.executable, "-m", "madoguchi.chip.emulator", "--port", str(PORT), *args],
         stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=None if os.environ.get("CHIP_DEBUG") else subprocess.DEVNULL,
     )
+    process.stdin.write(json.dumps(spec).encode())
+    process.stdin.close()
     return _inserted(process)
 
 

@@ -42,16 +42,21 @@ def unpad(data: bytes) -> bytes:
     return end[:-1]
 
 
+def _cipher(key: bytes) -> TripleDES:
+    """3DES with a 24-byte key: 2-key K1K2 becomes K1K2K1, single DES K1 becomes K1K1K1."""
+    return TripleDES(key + key[:8] if len(key) == 16 else key * 3 if len(key) == 8 else key)
+
+
 def encrypt(key: bytes, data: bytes) -> bytes:
     """3DES-CBC with a zero IV (Doc 9303-11 §9.8.6.1)."""
-    encryptor = Cipher(TripleDES(key), modes.CBC(bytes(BLOCK))).encryptor()
+    encryptor = Cipher(_cipher(key), modes.CBC(bytes(BLOCK))).encryptor()
     return encryptor.update(data) + encryptor.finalize()
 
 
 def decrypt(key: bytes, data: bytes) -> bytes:
     if len(data) % BLOCK:
         raise ChipDataError("secure messaging: ciphertext is not whole blocks")
-    decryptor = Cipher(TripleDES(key), modes.CBC(bytes(BLOCK))).decryptor()
+    decryptor = Cipher(_cipher(key), modes.CBC(bytes(BLOCK))).decryptor()
     return decryptor.update(data) + decryptor.finalize()
 
 
@@ -63,7 +68,7 @@ def retail_mac(key: bytes, padded: bytes) -> bytes:
     if len(padded) > BLOCK:
         state = encrypt(ka, padded[:-BLOCK])[-BLOCK:]
     last = bytes(a ^ b for a, b in zip(state, padded[-BLOCK:], strict=True))
-    encryptor = Cipher(TripleDES(key), modes.ECB()).encryptor()
+    encryptor = Cipher(_cipher(key), modes.ECB()).encryptor()
     return encryptor.update(last) + encryptor.finalize()
 
 

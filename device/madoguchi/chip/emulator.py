@@ -1,0 +1,218 @@
+"""A My Number card double on the real PC/SC stack: an emulated card for vsmartcard's vpcd.
+
+vpcd (the PC/SC driver from vsmartcard-vpcd) waits for a card on TCP port 35963 (reader
+"Virtual PCD 00 00"); each message either way is a 2-byte big-endian length and a body. A
+1-byte body from vpcd is a control: 0 power off, 1 power on, 2 reset, 4 "send your ATR"; any
+other body is a command APDU, answered with the response APDU. That is all this module speaks.
+
+:class:`MyNumberCard` holds the 券面事項確認AP as :mod:`madoguchi.chip.mynumber` reads it: a
+retry counter on 照合番号B that blocks at zero (the state lives as long as the process, as on a
+card), and a way to be torn away mid-read (``tear_after`` READ BINARYs, then the process leaves the
+reader as a card leaves the field). :func:`personalise` builds its files from a face image.
+
+Run by tests, the simulator and the benchmark: ``python -m madoguchi.chip.emulator --port 35963``
+with the card as JSON on stdin (never a file: the face stays in memory).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import socket
+import struct
+import sys
+from dataclasses import dataclass, field
+
+import numpy as np
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from PIL import Image
+
+from madoguchi.chip import tlv
+from madoguchi.chip.apdu import SW_BLOCKED, SW_NOT_FOUND, SW_OK, SW_SECURITY_NOT_SATISFIED
+from madoguchi.chip.mynumber import (
+    BODY,
+    CERT_SIGNATURE,
+    CERTIFICATE,
+    EF_CERTIFICATE,
+    EF_FACE_DATA,
+    EF_PIN_B,
+    FACE,
+    KENKAKU_AID,
+    OFFSETS,
+    SIGNATURE,
+)
+
+ATR = bytes.fromhex("3B8880010000000000000000")  # a contactless Type B card as PC/SC shows it
+CONTROL_OFF, CONTROL_ON, CONTROL_RESET, CONTROL_ATR = 0, 1, 2, 4
+PIN_TRIES = 10
+FACE_SIZE = (192, 256)  # width, height: a chip's low-resolution portrait
+SW_WRONG_LENGTH, SW_INS_UNKNOWN, SW_OFFSET_PAST_END, SW_NOT_SELECTED = 0x6700, 0x6D00, 0x6B00, 0x6986
+
+
+def chip_face(face: np.ndarray, size: tuple[int, int] = FACE_SIZE, rate: float = 24.0) -> bytes:
+    """``face`` (RGB) the way the My Number chip stores it: monochrome, ``size`` px, JPEG 2000 at
+    about ``rate``:1 compression (a few kilobytes)."""
+    image = Image.fromarray(face).convert("L").resize(size, Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    image.save(out, "JPEG2000", quality_mode="rates", quality_layers=[rate])
+    return out.getvalue()
+
+
+def personalise(
+    face_jp2: bytes,
+    birth_date: str,
+    expiry: str,
+    issuer_key: rsa.RSAPrivateKey,
+    card_key: rsa.RSAPrivateKey | None = None,
+) -> dict[int, bytes]:
+    """EF '0002' and EF '0004' of a card with ``face_jp2``, signed as :mod:`madoguchi.chip.mynumber`
+    checks it: card-face data under the card's AP key, the AP key's certificate under the issuer's."""
+    card_key = card_key or rsa.generate_private_key(65537, 2048)
+    numbers = card_key.public_key().public_numbers()
+    public = tlv.encode(0x81, numbers.e.to_bytes(3, "big")) + tlv.encode(0x82, numbers.n.to_bytes(256, "big"))
+    body = tlv.encode(BODY, b"J-LIS TEST ISSUR".ljust(16) + b"KENKAKU AP KEY  " + public)
+    certificate = tlv.encode(
+        CERTIFICATE,
+        body + tlv.encode(CERT_SIGNATURE, issuer_key.sign(body, padding.PKCS1v15(), hashes.SHA256())),
+    )
+    objects = [
+        (0xDF22, birth_date.encode()),
+        (0xDF23, b"2"),
+        (0xDF24, public),
+        (0xDF25, b"\x89PNG name"),
+        (0xDF26, b"\x89PNG address"),
+        (FACE, face_jp2),
+        (0xDF29, expiry.encode()),
+        (0xDF2A, b"\x89PNG security code"),
+    ]
+    signed = b"".join(tlv.encode(tag, value) for tag, value in objects)
+    signature = card_key.sign(signed, padding.PKCS1v15(), hashes.SHA256())
+    face_data = tlv.encode(OFFSETS, bytes(6)) + signed + tlv.encode(SIGNATURE, signature) + b"\xff" * 32
+    return {EF_FACE_DATA: face_data, EF_CERTIFICATE: certificate}
+
+
+@dataclass
+class MyNumberCard:
+    """The 券面事項確認AP: ``files`` by FID, ``pin`` the 14 ASCII digits of 照合番号B."""
+
+    files: dict[int, bytes]
+    pin: bytes
+    tries: int = PIN_TRIES
+    tear_after: int | None = None
+    reads: int = 0
+    selected_ap: bool = False
+    selected: int | None = None
+    verified: bool = False
+    log: list[str] = field(default_factory=list)
+
+    def reset(self) -> None:
+        self.selected_ap = self.verified = False
+        self.selected = None
+
+    def execute(self, apdu: bytes) -> bytes:
+        if len(apdu) < 4:
+            return _sw(SW_WRONG_LENGTH)
+        _cla, ins, p1, p2 = apdu[:4]
+        data = apdu[5 : 5 + apdu[4]] if len(apdu) > 5 else b""
+        if ins == 0xA4 and p1 == 0x04:
+            self.reset()
+            self.selected_ap = data == KENKAKU_AID
+            return _sw(SW_OK if self.selected_ap else SW_NOT_FOUND)
+        if not self.selected_ap:
+            return _sw(SW_NOT_SELECTED)
+        if ins == 0xA4 and p1 == 0x02:
+            fid = int.from_bytes(data, "big")
+            if fid not in self.files and fid != EF_PIN_B:
+                return _sw(SW_NOT_FOUND)
+            self.selected = fid
+            return _sw(SW_OK)
+        if ins == 0x20:
+            return self._verify(data)
+        if ins == 0xB0:
+            return self._read((p1 << 8) | p2, apdu[4] if len(apdu) == 5 else 0)
+        return _sw(SW_INS_UNKNOWN)
+
+    def _verify(self, data: bytes) -> bytes:
+        if self.selected != EF_PIN_B:
+            return _sw(SW_NOT_SELECTED)
+        if self.tries == 0:
+            return _sw(SW_BLOCKED)
+        if not data:
+            return _sw(0x63C0 | self.tries)
+        self.log.append("verify")
+        if data == self.pin:
+            self.tries = PIN_TRIES
+            self.verified = True
+            return _sw(SW_OK)
+        self.tries -= 1
+        return _sw(SW_BLOCKED if self.tries == 0 else 0x63C0 | self.tries)
+
+    def _read(self, offset: int, length: int) -> bytes:
+        if self.selected not in self.files:
+            return _sw(SW_NOT_SELECTED)
+        if not self.verified:
+            return _sw(SW_SECURITY_NOT_SATISFIED)
+        self.reads += 1
+        if self.tear_after is not None and self.reads > self.tear_after:
+            raise ConnectionAbortedError("torn away")
+        content = self.files[self.selected]
+        if offset >= len(content):
+            return _sw(SW_OFFSET_PAST_END)
+        return content[offset : offset + (length or 256)] + _sw(SW_OK)
+
+
+def _sw(sw: int) -> bytes:
+    return sw.to_bytes(2, "big")
+
+
+def _receive(connection: socket.socket) -> bytes | None:
+    header = _exactly(connection, 2)
+    return None if header is None else _exactly(connection, struct.unpack(">H", header)[0])
+
+
+def _exactly(connection: socket.socket, size: int) -> bytes | None:
+    data = b""
+    while len(data) < size:
+        chunk = connection.recv(size - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+def serve(card: MyNumberCard, port: int, host: str = "127.0.0.1") -> None:
+    """Sit on vpcd's reader until vpcd goes away or the card is torn away."""
+    with socket.create_connection((host, port)) as connection:
+        while (message := _receive(connection)) is not None:
+            if len(message) == 1:
+                if message[0] in (CONTROL_OFF, CONTROL_ON, CONTROL_RESET):
+                    card.reset()
+                elif message[0] == CONTROL_ATR:
+                    connection.sendall(struct.pack(">H", len(ATR)) + ATR)
+                continue
+            try:
+                answer = card.execute(message)
+            except ConnectionAbortedError:
+                return
+            connection.sendall(struct.pack(">H", len(answer)) + answer)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=35963)
+    parser.add_argument("--tear-after", type=int, help="leave the reader after this many READ BINARYs")
+    args = parser.parse_args(argv)
+    spec = json.load(sys.stdin)  # {"files": {"0002": hex, ...}, "pin": "...", "tries": n}
+    card = MyNumberCard(
+        files={int(fid, 16): bytes.fromhex(content) for fid, content in spec["files"].items()},
+        pin=spec["pin"].encode("ascii"),
+        tries=spec.get("tries", PIN_TRIES),
+        tear_after=args.tear_after,
+    )
+    serve(card, args.port)
+
+
+if __name__ == "__main__":
+    main()
