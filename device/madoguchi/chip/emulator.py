@@ -51,10 +51,12 @@ FACE_SIZE = (192, 256)  # width, height: a chip's low-resolution portrait
 SW_WRONG_LENGTH, SW_INS_UNKNOWN, SW_OFFSET_PAST_END, SW_NOT_SELECTED = 0x6700, 0x6D00, 0x6B00, 0x6986
 
 
-def chip_face(face: np.ndarray, size: tuple[int, int] = FACE_SIZE, rate: float = 24.0) -> bytes:
-    """``face`` (RGB) the way the My Number chip stores it: monochrome, ``size`` px, JPEG 2000 at
-    about ``rate``:1 compression (a few kilobytes)."""
-    image = Image.fromarray(face).convert("L").resize(size, Image.Resampling.LANCZOS)
+def chip_face(
+    face: np.ndarray, size: tuple[int, int] = FACE_SIZE, rate: float = 24.0, grey: bool = True
+) -> bytes:
+    """``face`` (RGB) the way a chip stores it: ``size`` px, JPEG 2000 at about ``rate``:1, and for
+    the My Number card monochrome (a few kilobytes)."""
+    image = Image.fromarray(face).convert("L" if grey else "RGB").resize(size, Image.Resampling.LANCZOS)
     out = io.BytesIO()
     image.save(out, "JPEG2000", quality_mode="rates", quality_layers=[rate])
     return out.getvalue()
