@@ -10,19 +10,24 @@ figures are labelled "emulated" for that reason; a real RC-S300 or ACR1252U adds
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from madoguchi.bench import accuracy
+from madoguchi.bench.pairs import Pair
 from madoguchi.chip import ChipReader, image
 from madoguchi.chip.emulator import FACE_SIZE, chip_face, personalise
 from madoguchi.chip.mynumber import MyNumberKeyB
 from madoguchi.chip.transport import PcscReader
+from madoguchi.document.quality import assess
 
 VPCD_READER = "Virtual PCD 00 00"
 VPCD_PORT = 35963
@@ -50,6 +55,44 @@ def chip_reference(rgb: np.ndarray, document: str = "mynumber") -> np.ndarray:
     an RGB uint8 array, as the reader would return it: the reference side for accuracy runs."""
     stored = FORMATS[document]
     return image.decode(bytearray(chip_face(rgb, stored.size, stored.rate, stored.grey)))
+
+
+class ChipDescriber(accuracy.Describer):
+    """The accuracy benchmark's worker with the reference side read "from a chip": each left image
+    goes through :func:`chip_reference` instead of a simulated card scan (``document`` per worker)."""
+
+    document = "mynumber"
+
+    @classmethod
+    def start(cls, models: Path | None = None, document: str = "mynumber") -> None:
+        super().start(models)
+        cls.document = document
+
+    @classmethod
+    def describe(cls, side: accuracy.Side) -> accuracy.Described:
+        if side.scan_seed is None:
+            return super().describe(side)
+        reference = chip_reference(accuracy.read_rgb(side.path), cls.document)
+        engine = cls.engine
+        assert engine is not None, "ChipDescriber.start() runs first in every worker"
+        started = time.perf_counter()
+        faces = engine.find_faces(reference)
+        face = accuracy.nearest_centre(faces, reference) if faces else accuracy.centre_face(engine, reference)
+        descriptor = engine.describe(engine.align(reference, face))
+        ms = (time.perf_counter() - started) * 1000
+        quality = assess(reference, face, side="reference")
+        return accuracy.Described(side, descriptor, bool(faces), True, ms, quality.ok)
+
+
+def chip_accuracy(
+    pairs: list[Pair], *, document: str = "mynumber", models: Path | None = None, jobs: int | None = None
+) -> accuracy.AccuracyRun:
+    """The accuracy run with each pair's left image reduced as ``document``'s chip stores it; compare
+    with ``accuracy.run(pairs, card_scan=True)`` (the scanned photo) for the loss."""
+    sides, pair_sides = accuracy.sides_of(pairs, card_scan=True)  # marks every left side
+    jobs = jobs or min(4, os.cpu_count() or 1)
+    described = accuracy.describe_all(sides, worker=ChipDescriber, start_args=(models, document), jobs=jobs)
+    return accuracy.evaluate(pairs, described, pair_sides)
 
 
 def time_to_image(face: np.ndarray, *, repeat: int = 5, port: int = VPCD_PORT) -> dict[str, float | str]:

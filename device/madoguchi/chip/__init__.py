@@ -4,6 +4,14 @@ Layers, one import direction: :mod:`.transport` (pcscd via pyscard) carries APDU
 and :mod:`.securemessaging` open ICAO chips; :mod:`.icao`, :mod:`.mynumber` read documents;
 :mod:`.passive` checks signatures; :mod:`.image` decodes in memory; :mod:`.reader` is what the
 counter uses. :mod:`.emulator` is the My Number card double for tests and the simulator.
+
+Documents: ICAO 9303 eMRTDs (passports) over BAC; the My Number card's 券面事項確認AP with 照合番号B.
+Not read: the residence card (在留カード; 在留カード等仕様書 (一般公開用) Ver 1.5, 出入国在留管理庁
+2024: mutual authentication keyed by the 12-character card number, then the photo in DF1) — not
+built yet. The driving licence (運転免許証): in the National Police Agency's 「運転免許証及び運転
+免許証作成システム等仕様書」 the photo is in DF2 with the registered domicile (本籍), readable only
+after VERIFY of both holder PINs (暗証番号1 and 2); the appliance must not ask for them, so the
+licence is out of scope.
 """
 
 from madoguchi.chip.bac import MrzKey
@@ -17,6 +25,7 @@ from madoguchi.chip.errors import (
     UnsupportedCard,
     WrongAccessCode,
 )
+from madoguchi.chip.mynumber import MyNumberKeyB, TooFewTries
 from madoguchi.chip.reader import AccessKey, ChipPhoto, ChipReader
 
 __all__ = [
@@ -28,8 +37,10 @@ __all__ = [
     "ChipPhoto",
     "ChipReader",
     "MrzKey",
+    "MyNumberKeyB",
     "NoCard",
     "ReaderGone",
+    "TooFewTries",
     "UnsupportedCard",
     "WrongAccessCode",
 ]
