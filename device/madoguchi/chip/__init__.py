@@ -6,9 +6,8 @@ and :mod:`.securemessaging` open ICAO chips; :mod:`.icao`, :mod:`.mynumber` read
 counter uses. :mod:`.emulator` is the My Number card double for tests and the simulator.
 
 Documents: ICAO 9303 eMRTDs (passports) over BAC; the My Number card's 券面事項確認AP with 照合番号B.
-Not read: the residence card (在留カード; 在留カード等仕様書 (一般公開用) Ver 1.5, 出入国在留管理庁
-2024: mutual authentication keyed by the 12-character card number, then the photo in DF1) — not
-built yet. The driving licence (運転免許証): in the National Police Agency's 「運転免許証及び運転
+The residence card (在留カード) with its card number: see :mod:`.residence` (signature not yet
+checked). Not read: the driving licence (運転免許証): in the National Police Agency's 「運転免許証及び運転
 免許証作成システム等仕様書」 the photo is in DF2 with the registered domicile (本籍), readable only
 after VERIFY of both holder PINs (暗証番号1 and 2); the appliance must not ask for them, so the
 licence is out of scope.
@@ -27,6 +26,7 @@ from madoguchi.chip.errors import (
 )
 from madoguchi.chip.mynumber import MyNumberKeyB, TooFewTries
 from madoguchi.chip.reader import AccessKey, ChipPhoto, ChipReader
+from madoguchi.chip.residence import ResidenceCardKey
 
 __all__ = [
     "AccessKey",
@@ -40,6 +40,7 @@ __all__ = [
     "MyNumberKeyB",
     "NoCard",
     "ReaderGone",
+    "ResidenceCardKey",
     "TooFewTries",
     "UnsupportedCard",
     "WrongAccessCode",

@@ -77,27 +77,30 @@ class MrzKey:
 def authenticate(channel: Channel, key: MrzKey) -> SecureChannel:
     """Run BAC's mutual authentication (§4.3.3.1–4.3.3.3) once and return the secure channel."""
     seed = hashlib.sha1(key.information()).digest()[:16]
-    k_enc, k_mac = derive_key(seed, ENC), derive_key(seed, MAC)
+    session_seed, ssc = mutual_authenticate(channel, derive_key(seed, ENC), derive_key(seed, MAC), "BAC")
+    return SecureChannel(channel, derive_key(session_seed, ENC), derive_key(session_seed, MAC), ssc)
+
+
+def mutual_authenticate(channel: Channel, k_enc: bytes, k_mac: bytes, what: str) -> tuple[bytes, int]:
+    """GET CHALLENGE, then EXTERNAL/MUTUAL AUTHENTICATE with 3DES and retail MAC (§4.3.3); the session
+    key seed K.IFD xor K.IC and the send sequence counter (§9.8.2). Sent once, never retried."""
     challenge = channel.transmit(command(0x00, 0x84, 0x00, 0x00, le=8))  # GET CHALLENGE
     if not challenge.ok or len(challenge.data) != 8:
         raise ChipDataError(f"GET CHALLENGE failed (SW {challenge.sw:04X})")
     rnd_ic = challenge.data
     rnd_ifd, k_ifd = os.urandom(8), os.urandom(16)
     e_ifd = encrypt(k_enc, rnd_ifd + rnd_ic + k_ifd)
-    answer = channel.transmit(
-        command(0x00, 0x82, 0x00, 0x00, e_ifd + retail_mac(k_mac, pad(e_ifd)), le=40)  # EXTERNAL AUTH.
-    )
+    answer = channel.transmit(command(0x00, 0x82, 0x00, 0x00, e_ifd + retail_mac(k_mac, pad(e_ifd)), le=40))
     if not answer.ok:
-        # 6300 (Doc 9303-11 §4.3.3.3 note) or 6982/6988: the MRZ does not match this chip.
-        raise WrongAccessCode(f"BAC refused (SW {answer.sw:04X}): the MRZ does not match the chip")
+        # 6300 (Doc 9303-11 §4.3.3.3 note) or 6982/6988: the key does not match this chip.
+        raise WrongAccessCode(f"{what} refused (SW {answer.sw:04X}): the key does not match the chip")
     if len(answer.data) != 40:
-        raise ChipDataError("BAC: mutual authentication answer has the wrong length")
+        raise ChipDataError(f"{what}: mutual authentication answer has the wrong length")
     e_ic, m_ic = answer.data[:32], answer.data[32:]
     if not hmac.compare_digest(retail_mac(k_mac, pad(e_ic)), m_ic):
-        raise ChipDataError("BAC: the chip's MAC does not verify")
+        raise ChipDataError(f"{what}: the chip's MAC does not verify")
     plain = decrypt(k_enc, e_ic)
     if plain[:8] != rnd_ic or plain[8:16] != rnd_ifd:
-        raise ChipDataError("BAC: the chip's nonces do not match")
+        raise ChipDataError(f"{what}: the chip's nonces do not match")
     session_seed = bytes(a ^ b for a, b in zip(k_ifd, plain[16:32], strict=True))
-    ssc = int.from_bytes(rnd_ic[4:] + rnd_ifd[4:], "big")  # §9.8.2
-    return SecureChannel(channel, derive_key(session_seed, ENC), derive_key(session_seed, MAC), ssc)
+    return session_seed, int.from_bytes(rnd_ic[4:] + rnd_ifd[4:], "big")

@@ -5,6 +5,7 @@ vpcd (the PC/SC driver from vsmartcard-vpcd) waits for a card on TCP port 35963 
 1-byte body from vpcd is a control: 0 power off, 1 power on, 2 reset, 4 "send your ATR"; any
 other body is a command APDU, answered with the response APDU. That is all this module speaks.
 
+:class:`ResidenceCard` answers as :mod:`madoguchi.chip.residence` expects a residence card to.
 :class:`MyNumberCard` holds the 券面事項確認AP as :mod:`madoguchi.chip.mynumber` reads it: a
 retry counter on 照合番号B that blocks at zero (the state lives as long as the process, as on a
 card), and a way to be torn away mid-read (``tear_after`` READ BINARYs, then the process leaves the
@@ -17,8 +18,10 @@ with the card as JSON on stdin (never a file: the face stays in memory).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
 import json
+import os
 import socket
 import struct
 import sys
@@ -43,6 +46,7 @@ from madoguchi.chip.mynumber import (
     OFFSETS,
     SIGNATURE,
 )
+from madoguchi.chip.securemessaging import decrypt, derive_key, encrypt, pad, retail_mac, unpad
 
 ATR = bytes.fromhex("3B8880010000000000000000")  # a contactless Type B card as PC/SC shows it
 CONTROL_OFF, CONTROL_ON, CONTROL_RESET, CONTROL_ATR = 0, 1, 2, 4
@@ -165,6 +169,84 @@ class MyNumberCard:
         return content[offset : offset + (length or 256)] + _sw(SW_OK)
 
 
+@dataclass
+class ResidenceCard:
+    """A residence card as :mod:`madoguchi.chip.residence` reads it: ``number`` the 12-character card
+    number, ``photo`` the content of DF1 EF '06' (TLV 'D1' with the JPEG 2000 image)."""
+
+    number: bytes
+    photo: bytes
+    tear_after: int | None = None
+    reads: int = 0
+    challenge: bytes = b""
+    session_key: bytes = b""
+    verified: bool = False
+    offset_base: int = 0
+
+    def reset(self) -> None:
+        self.challenge = self.session_key = b""
+        self.verified = False
+
+    def execute(self, apdu: bytes) -> bytes:
+        cla, ins, p1, p2 = apdu[:4]
+        data = _data(apdu)
+        if ins == 0xA4:
+            return _sw(SW_OK)  # MF and DF1 exist; nothing else is asked for
+        if ins == 0xB0 and cla == 0x00 and p1 == 0x80 | 0x02:
+            return b"\xc1\x01\x31" + _sw(SW_OK)  # card type: residence card
+        if ins == 0x84:
+            self.challenge = os.urandom(8)
+            return self.challenge + _sw(SW_OK)
+        if ins == 0x82:
+            return self._authenticate(data)
+        if ins == 0x20 and cla == 0x08:
+            return self._verify(data)
+        if ins == 0xB0 and cla == 0x08:
+            return self._read(p1, p2)
+        return _sw(SW_INS_UNKNOWN)
+
+    def _authenticate(self, data: bytes) -> bytes:
+        key = hashlib.sha1(self.number).digest()[:16]
+        e_ifd, m_ifd = data[:32], data[32:40]
+        if not self.challenge or len(data) != 40 or retail_mac(key, pad(e_ifd)) != m_ifd:
+            return _sw(0x6300)
+        plain = decrypt(key, e_ifd)
+        if plain[8:16] != self.challenge:
+            return _sw(0x6300)
+        k_icc = os.urandom(16)
+        e_icc = encrypt(key, self.challenge + plain[:8] + k_icc)
+        self.session_key = derive_key(bytes(a ^ b for a, b in zip(plain[16:], k_icc, strict=True)), 1)
+        return e_icc + retail_mac(key, pad(e_icc)) + _sw(SW_OK)
+
+    def _verify(self, data: bytes) -> bytes:
+        if not self.session_key:
+            return _sw(SW_SECURITY_NOT_SATISFIED)
+        value = tlv.find(data, 0x86)
+        self.verified = unpad(decrypt(self.session_key, value[1:])) == self.number
+        return _sw(SW_OK if self.verified else 0x6300)
+
+    def _read(self, p1: int, p2: int) -> bytes:
+        if not self.verified:
+            return _sw(SW_SECURITY_NOT_SATISFIED)
+        self.reads += 1
+        if self.tear_after is not None and self.reads > self.tear_after:
+            raise ConnectionAbortedError("torn away")
+        offset = 0 if p1 & 0x80 else (p1 << 8) | p2
+        if offset >= len(self.photo):
+            return _sw(SW_OFFSET_PAST_END)
+        chunk = self.photo[offset : offset + 0x400]
+        return tlv.encode(0x86, b"\x01" + encrypt(self.session_key, pad(chunk))) + _sw(SW_OK)
+
+
+def _data(apdu: bytes) -> bytes:
+    """The data field of a short or extended command APDU."""
+    if len(apdu) <= 5:
+        return b""
+    if apdu[4] == 0 and len(apdu) > 7:
+        return apdu[7 : 7 + int.from_bytes(apdu[5:7], "big")]
+    return apdu[5 : 5 + apdu[4]]
+
+
 def _sw(sw: int) -> bytes:
     return sw.to_bytes(2, "big")
 
@@ -184,7 +266,7 @@ def _exactly(connection: socket.socket, size: int) -> bytes | None:
     return data
 
 
-def serve(card: MyNumberCard, port: int, host: str = "127.0.0.1") -> None:
+def serve(card: MyNumberCard | ResidenceCard, port: int, host: str = "127.0.0.1") -> None:
     """Sit on vpcd's reader until vpcd goes away or the card is torn away."""
     with socket.create_connection((host, port)) as connection:
         while (message := _receive(connection)) is not None:
@@ -206,13 +288,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=35963)
     parser.add_argument("--tear-after", type=int, help="leave the reader after this many READ BINARYs")
     args = parser.parse_args(argv)
-    spec = json.load(sys.stdin)  # {"files": {"0002": hex, ...}, "pin": "...", "tries": n}
-    card = MyNumberCard(
-        files={int(fid, 16): bytes.fromhex(content) for fid, content in spec["files"].items()},
-        pin=spec["pin"].encode("ascii"),
-        tries=spec.get("tries", PIN_TRIES),
-        tear_after=args.tear_after,
-    )
+    # My Number: {"files": {"0002": hex, ...}, "pin": "...", "tries": n};
+    # residence card: {"kind": "residence", "number": "AB12345678CD", "photo": hex}
+    spec = json.load(sys.stdin)
+    if spec.get("kind") == "residence":
+        card = ResidenceCard(spec["number"].encode("ascii"), bytes.fromhex(spec["photo"]), args.tear_after)
+    else:
+        card = MyNumberCard(
+            files={int(fid, 16): bytes.fromhex(content) for fid, content in spec["files"].items()},
+            pin=spec["pin"].encode("ascii"),
+            tries=spec.get("tries", PIN_TRIES),
+            tear_after=args.tear_after,
+        )
     serve(card, args.port)
 
 

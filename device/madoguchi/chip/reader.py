@@ -15,23 +15,24 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from madoguchi.chip import icao, image, mynumber
+from madoguchi.chip import icao, image, mynumber, residence
 from madoguchi.chip.bac import MrzKey
 from madoguchi.chip.errors import UnsupportedCard, WrongAccessCode
 from madoguchi.chip.mynumber import MyNumberKeyB
 from madoguchi.chip.passive import Verification, load_cscas
+from madoguchi.chip.residence import ResidenceCardKey
 from madoguchi.chip.transport import Channel, PcscReader
 
-AccessKey = MrzKey | MyNumberKeyB
+AccessKey = MrzKey | MyNumberKeyB | ResidenceCardKey
 REMEMBERED_REFUSALS = 64
 PEM_BLOCK = re.compile(rb"-----BEGIN (CERTIFICATE|PUBLIC KEY)-----.+?-----END \1-----", re.DOTALL)
 
 
 @dataclass(frozen=True)
 class ChipPhoto:
-    """The face from the chip (RGB uint8), which document it came from ("passport", "mynumber", or
-    another ICAO document code), and the signature check: True verified, False failed (``detail``
-    says what; staff decide), None not checkable (no trust anchor configured)."""
+    """The face from the chip (RGB uint8), which document it came from ("passport", "mynumber",
+    "residence", or another ICAO document code), and the signature check: True verified, False
+    failed (``detail`` says what; staff decide), None not checkable (no trust anchor configured)."""
 
     image: np.ndarray
     document: str
@@ -107,6 +108,9 @@ class ChipReader:
         if isinstance(access, MyNumberKeyB):
             card_face = mynumber.read(card, access, self.jlis_keys, self.keep_tries)
             return card_face.face, "mynumber", card_face.verification
+        if isinstance(access, ResidenceCardKey):
+            card_face = residence.read(card, access)
+            return card_face.face, "residence", card_face.verification
         raise UnsupportedCard(f"no reader for {type(access).__name__}")
 
 
