@@ -8,7 +8,6 @@ SW_OK = 0x9000
 SW_NOT_FOUND = 0x6A82
 SW_BLOCKED = 0x6983
 SW_SECURITY_NOT_SATISFIED = 0x6982
-SW_SM_OBJECTS_WRONG = 0x6988
 
 
 def command(cla: int, ins: int, p1: int, p2: int, data: bytes = b"", le: int | None = None) -> bytes:

@@ -25,7 +25,7 @@ import os
 import socket
 import struct
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from cryptography.hazmat.primitives import hashes
@@ -111,7 +111,6 @@ class MyNumberCard:
     selected_ap: bool = False
     selected: int | None = None
     verified: bool = False
-    log: list[str] = field(default_factory=list)
 
     def reset(self) -> None:
         self.selected_ap = self.verified = False
@@ -147,7 +146,6 @@ class MyNumberCard:
             return _sw(SW_BLOCKED)
         if not data:
             return _sw(0x63C0 | self.tries)
-        self.log.append("verify")
         if data == self.pin:
             self.tries = PIN_TRIES
             self.verified = True

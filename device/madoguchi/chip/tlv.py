@@ -82,11 +82,6 @@ def find(data: bytes, *path: int) -> bytes:
     return value
 
 
-def find_all(data: bytes, tag: int) -> list[bytes]:
-    """Every value with ``tag`` at the top level of ``data``."""
-    return [value for found, value in items(data) if found == tag]
-
-
 def encode(tag: int, value: bytes) -> bytes:
     """One TLV with DER's shortest definite length."""
     tag_bytes = tag.to_bytes((tag.bit_length() + 7) // 8 or 1, "big")
