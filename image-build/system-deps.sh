@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Debian packages madoguchi needs beside its Python dependencies: SANE (runtime, and headers to
 # build python-sane), a Japanese font for the LCD and the slip, libseccomp for the daemon's own
-# socket filter (pyseccomp), systemd for the unit and its checks (systemd-analyze). Installs only
-# what is missing.
+# socket filter (pyseccomp), systemd for the unit and its checks (systemd-analyze), and the PC/SC
+# stack for the IC chip reader (pcscd; libpcsclite-dev and swig in case pyscard has to build).
+# vsmartcard's vpcd/vpicc and pycryptodome (vicc's crypto) are the emulated reader and passport
+# the chip tests run against. Installs only what is missing.
 # Used by `make setup` on a developer's machine or CI, and by the Pi/Jetson image build.
 set -euo pipefail
 
 packages=(sane-utils libsane1 libsane-dev fonts-ipaexfont-gothic python3-venv python3-dev gcc
-  libseccomp2 systemd)
+  libseccomp2 systemd pcscd libpcsclite-dev swig vsmartcard-vpcd vsmartcard-vpicc python3-pycryptodome)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
