@@ -364,7 +364,7 @@ def _start(out: Path, capture_seconds: float) -> tuple[Desk, AuditLog, float]:
         use_sane_test_backend(Path(tempfile.mkdtemp(prefix="madoguchi-sane-")))
     config = simulation_config(out, capture_seconds=capture_seconds)
     engine = FaceEngine.load(config.models.dir)
-    hardware = make_hardware(config.hardware.settings())
+    hardware = make_hardware(config.hardware)
     display, printer = RecordingDisplay(hardware.display), RecordingPrinter(hardware.printer)
     hardware.display, hardware.printer = display, printer
     audit = AuditLog.open(config.storage.audit_path)

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from typing import ClassVar, Literal
 
 from gpiozero import Button
 from gpiozero.pins import Factory
+from gpiozero.pins.mock import MockFactory, MockPin
+from pydantic import Field
+
+from madoguchi.errors import DeviceNotFound, HardwareError
+from madoguchi.hardware.base import DeviceSection, Opened
+from madoguchi.hardware.gpio import Pin, prepare_lgpio
+from madoguchi.section import by_driver
+
+NAMES = ("start", "mode", "cancel")
 
 
 class StaffButtons:
@@ -13,7 +24,7 @@ class StaffButtons:
 
         buttons = StaffButtons(start=5, mode=6, cancel=13, pin_factory=MockFactory())
         buttons.when_start = lambda: events.put("start")
-        buttons.start_button.pin.drive_low()  # in a test or the simulator: press START
+        buttons.press("start")  # in a test or the simulator, on mock pins only
 
     The ``when_*`` callbacks run on gpiozero's threads and should only queue an event. When
     ``hold_cancel`` is set, holding START that long calls ``when_cancel`` instead, so START is reported
@@ -23,6 +34,8 @@ class StaffButtons:
     :param bounce_time: seconds of contact bounce to ignore after each edge; None for none.
     :param hold_cancel: seconds START must be held to cancel; None disables the long press.
     :param pin_factory: gpiozero pin factory; None lets gpiozero choose (lgpio on a Pi 5).
+
+    Raises DeviceNotFound when a pin cannot be had (no GPIO, a pin in use, an invalid pin).
     """
 
     def __init__(
@@ -40,11 +53,23 @@ class StaffButtons:
         self.when_cancel: Callable[[], None] | None = None
         self._start_held = False
         buttons: list[Button] = []
+        if pin_factory is None:
+            prepare_lgpio()  # before gpiozero picks (and loads) lgpio
         try:
-            for pin, hold_time in ((start, hold_cancel), (mode, None), (cancel, None)):
-                buttons.append(
-                    Button(pin, bounce_time=bounce_time, hold_time=hold_time or 1.0, pin_factory=pin_factory)
-                )
+            for name, pin, hold_time in (
+                ("start", start, hold_cancel),
+                ("mode", mode, None),
+                ("cancel", cancel, None),
+            ):
+                try:
+                    button = Button(
+                        pin, bounce_time=bounce_time, hold_time=hold_time or 1.0, pin_factory=pin_factory
+                    )
+                except Exception as e:  # gpiozero's BadPinFactory, GPIOPinInUse, PinInvalidPin; lgpio.error
+                    raise DeviceNotFound(
+                        f"{name} button on GPIO {pin}: {type(e).__name__}: {e}", device="buttons"
+                    ) from e
+                buttons.append(button)
         except BaseException:
             for button in buttons:
                 button.close()
@@ -63,9 +88,24 @@ class StaffButtons:
     def pin_factory(self) -> Factory:
         return self.start_button.pin_factory
 
+    def press(self, name: str, *, hold_s: float = 0.08) -> None:
+        """Press button ``name`` ("start", "mode" or "cancel") for ``hold_s`` seconds: its mock pin is
+        driven low, then high again. Only on mock pins; real ones are pressed by a finger."""
+        if name not in NAMES:
+            raise ValueError(f"no {name!r} button; the buttons are {', '.join(NAMES)}")
+        pin = getattr(self, f"{name}_button").pin
+        if not isinstance(pin, MockPin):
+            raise TypeError(f"press() drives gpiozero mock pins only; the {name} button is on {pin!r}")
+        pin.drive_low()
+        time.sleep(hold_s)
+        pin.drive_high()
+
     def close(self) -> None:
         for button in (self.start_button, self.mode_button, self.cancel_button):
-            button.close()
+            try:
+                button.close()
+            except Exception as e:  # lgpio.error, OSError while releasing a pin
+                raise HardwareError(f"buttons: closing GPIO {button.pin}: {e}") from e
 
     def __enter__(self) -> StaffButtons:
         return self
@@ -95,3 +135,67 @@ class StaffButtons:
     def _start_released(self) -> None:
         if not self._start_held:
             self._start()
+
+
+# --- [hardware.buttons] -----------------------------------------------------------------------------
+
+
+class ButtonsSection(DeviceSection):
+    """Keys every buttons driver has; the double (gpiozero's mock pins) uses them too."""
+
+    start: Pin = Field(
+        default=5, title="START pin", description="BCM GPIO; each button connects its pin to ground."
+    )
+    mode: Pin = Field(default=6, title="MODE pin", description="BCM GPIO of the MODE button.")
+    cancel: Pin = Field(default=13, title="CANCEL pin", description="BCM GPIO of the CANCEL button.")
+    bounce_s: float = Field(
+        default=0.05,
+        title="Debounce",
+        description="Seconds of contact bounce ignored after each edge; 0 for none.",
+        ge=0,
+        le=1,
+    )
+    hold_cancel_s: float = Field(
+        default=2.0,
+        title="Hold to cancel",
+        description="Holding START this long cancels, and START then acts on release; 0: START acts on "
+        "press and cannot cancel.",
+        ge=0,
+        le=10,
+    )
+
+    def buttons(self, pin_factory: Factory | None = None) -> StaffButtons:
+        return StaffButtons(
+            start=self.start,
+            mode=self.mode,
+            cancel=self.cancel,
+            bounce_time=self.bounce_s or None,
+            hold_cancel=self.hold_cancel_s or None,
+            pin_factory=pin_factory,
+        )
+
+    def open_double(self) -> Opened:
+        return self.buttons(MockFactory()), "simulated:MockFactory"
+
+
+class GpioButtonsConfig(ButtonsSection):
+    """driver = "gpio": gpiozero's default pin factory (lgpio on a Pi 5; the default)."""
+
+    driver: Literal["gpio"] = "gpio"
+
+    def drivers(self) -> list[tuple[str, Callable[[], Opened]]]:
+        return [("gpio", self._open)]
+
+    def _open(self) -> Opened:
+        buttons = self.buttons()  # gpiozero picks its factory, warning per fallback
+        return buttons, f"gpio:{type(buttons.pin_factory).__name__}"
+
+
+class MockButtonsConfig(ButtonsSection):
+    """driver = "mock": gpiozero's mock pins, whatever ``hardware.kind`` says."""
+
+    driver: Literal["mock"] = "mock"
+    double: ClassVar[bool] = True
+
+
+ButtonsConfig = by_driver(GpioButtonsConfig | MockButtonsConfig, "gpio")
