@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import typing
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,7 @@ import pytest
 from madoguchi.cli import main
 from madoguchi.config import load, parse
 from madoguchi.errors import ConfigError
+from madoguchi.hardware import HardwareConfig
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "systemd" / "config.example.toml"
 MINIMAL = '[counter]\nmunicipality = "テスト市"\nterminal_id = "test-01"\nthreshold = 60\n'
@@ -24,6 +27,16 @@ def test_example_validates():
         "st7789",
         "usb",
     )
+
+
+def test_example_documents_every_driver_and_key():
+    text = EXAMPLE.read_text()
+    for device in ("camera", "scanner", "display", "printer", "buttons"):
+        table = text.split(f"[hardware.{device}]\n", 1)[1].split("\n[", 1)[0]
+        for section in typing.get_args(HardwareConfig.model_fields[device].annotation):
+            assert f'"{section.model_fields["driver"].default}"' in table, (device, section)
+            for key in section.model_fields:
+                assert re.search(rf"^(# )?{key} = ", table, re.MULTILINE), (device, key)
 
 
 def test_minimal_config_takes_defaults(tmp_path):
