@@ -20,7 +20,7 @@ from pydantic import Field, model_validator
 
 from madoguchi.hardware.buttons import ButtonsConfig, ButtonsSection, GpioButtonsConfig
 from madoguchi.hardware.camera import AutoCameraConfig, CameraConfig
-from madoguchi.hardware.display import PANEL, DisplayConfig, DisplaySection, St7789Config
+from madoguchi.hardware.display import PANEL, DisplayConfig, DisplaySection, St7789Config, as_mounted
 from madoguchi.hardware.gpio import SPI_PINS
 from madoguchi.hardware.printer import PrinterConfig, UsbPrinterConfig
 from madoguchi.hardware.scanner import SaneScannerConfig, ScannerConfig
@@ -56,14 +56,17 @@ class HardwareConfig(Section):
 
 
 def verify_panel_size(display: DisplaySection) -> list[str]:
-    """An ST7789 cannot show more than its 320 x 240 frame memory."""
+    """An ST7789 is 240 x 320 upright: a landscape screen is drawn 320 x 240 with rotation 1 or 3."""
     if not isinstance(display, St7789Config):
         return []
-    size = (display.width, display.height)
-    if max(size) <= PANEL[0] and min(size) <= PANEL[1]:
+    across, down = as_mounted((display.width, display.height), display.rotation)
+    if across <= PANEL[0] and down <= PANEL[1]:
         return []
-    key = "width" if display.width > PANEL[0] or display.width > display.height else "height"
-    return [f"hardware.display.{key}: an ST7789 shows at most 240 x 320, not {size[0]} x {size[1]}"]
+    key = "rotation" if (down, across) == PANEL else "width" if across > PANEL[0] else "height"
+    return [
+        f"hardware.display.{key}: an ST7789 shows at most {PANEL[0]} x {PANEL[1]} upright; "
+        f"{display.width} x {display.height} with rotation {display.rotation} is {across} x {down} on it"
+    ]
 
 
 def verify_buttons_apart(buttons: ButtonsSection) -> list[str]:

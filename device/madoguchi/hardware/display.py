@@ -14,7 +14,7 @@ from luma.lcd.device import st7789 as luma_st7789
 from PIL import Image
 from pydantic import Field, field_validator
 
-from madoguchi.errors import DeviceClosed, DeviceNotFound, HardwareError
+from madoguchi.errors import ConfigError, DeviceClosed, DeviceNotFound, HardwareError
 from madoguchi.hardware.base import DeviceSection, Opened
 from madoguchi.hardware.gpio import Pin, prepare_lgpio
 from madoguchi.section import by_driver
@@ -24,8 +24,14 @@ SPI_SPEEDS_HZ = tuple(
 )
 """The SPI clocks luma's spi interface accepts (it asserts on any other)."""
 
-PANEL = (320, 240)
-"""The ST7789's frame memory: 320 x 240 (or 240 x 320) pixels at most."""
+PANEL = (240, 320)
+"""An ST7789's frame memory, upright: 240 pixels across, 320 down, at most."""
+
+
+def as_mounted(size: tuple[int, int], rotation: int) -> tuple[int, int]:
+    """The size of a frame of ``size`` once turned by ``rotation`` quarter turns onto the panel."""
+    return size if rotation % 2 == 0 else (size[1], size[0])
+
 
 _PI_EXTRA_HINT = "pip install 'madoguchi[pi]', or apt install python3-spidev python3-rpi-lgpio"
 
@@ -83,10 +89,16 @@ class LcdDisplay:
             raise DeviceNotFound(f"ST7789 on {node}: RPi.GPIO cannot run here: {e}", device="display") from e
         if serial is None and not node.exists():
             raise DeviceNotFound(f"no {node} (is SPI enabled? dtparam=spi=on)", device="display")
-        # luma's st7789 sets MADCTL's row/column exchange, so the panel is driven as landscape; a
-        # portrait size is reached by one more quarter turn.
-        width, height = max(size), min(size)
-        rotate = (rotation + (1 if size[1] > size[0] else 0)) % 4
+        across, down = as_mounted(size, rotation)
+        if across > PANEL[0] or down > PANEL[1]:
+            raise ConfigError(
+                f"an ST7789 shows at most {PANEL[0]} x {PANEL[1]} upright; {size[0]} x {size[1]} with "
+                f"rotation {rotation} is {across} x {down} on it"
+            )
+        # Frames turn onto the panel as on luma's dummy. luma's st7789 then exchanges rows and columns
+        # (MADCTL), driving the panel as landscape: one more quarter turn, on a frame memory that is
+        # as wide as the panel is tall.
+        width, height, rotate = down, across, (rotation + 1) % 4
         opened = None
         try:
             if serial is None:
@@ -114,7 +126,7 @@ class LcdDisplay:
     def dummy(cls, *, size: tuple[int, int] = (240, 320), rotation: int = 0) -> LcdDisplay:
         """luma's ``dummy`` device, which keeps the last frame shown (turned by ``rotation``) as
         ``device.image``."""
-        width, height = size if rotation % 2 == 0 else size[::-1]
+        width, height = as_mounted(size, rotation)
         return cls(luma_dummy(width=width, height=height, rotate=rotation, mode="RGB"))
 
     @property
