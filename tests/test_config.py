@@ -139,7 +139,8 @@ BAD = [
     ("[hardware.display]\nwidth = 480\n", "hardware.display.width: an ST7789 shows at most 240 x 320"),
     (
         "[hardware.display]\nrotation = 1\n",
-        "hardware.display.rotation: an ST7789 shows at most 240 x 320 upright; 240 x 320 with rotation 1 is 320 x 240",
+        "hardware.display.rotation: an ST7789 shows at most 240 x 320 upright; 240 x 320 with rotation 1 is "
+        "320 x 240",
     ),
     ("[hardware.display]\nrotation = true\n", "hardware.display.rotation: Input should be a valid integer"),
     ("[hardware.display]\nspi_speed_hz = 12345\n", "hardware.display.spi_speed_hz: must be one of 0.5, 1,"),

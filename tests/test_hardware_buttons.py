@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+from pathlib import Path
 from time import monotonic
 
 import pytest
+from gpiozero import Button
 from gpiozero.pins.mock import MockPin
 
+from madoguchi.errors import DeviceNotFound
+from madoguchi.hardware import HardwareConfig, make_hardware
 from madoguchi.hardware.buttons import StaffButtons
+from madoguchi.hardware.gpio import prepare_lgpio
 
 PINS = {"start": 5, "mode": 6, "cancel": 13}
 
@@ -34,12 +40,6 @@ class Events:
             return list(self.names)
 
 
-def press(buttons: StaffButtons, name: str) -> None:
-    pin = getattr(buttons, f"{name}_button").pin
-    pin.drive_low()
-    pin.drive_high()
-
-
 @pytest.fixture
 def buttons(mock_factory):
     with StaffButtons(**PINS, bounce_time=0.05, hold_cancel=None, pin_factory=mock_factory) as buttons:
@@ -49,10 +49,10 @@ def buttons(mock_factory):
 def test_each_press_calls_its_callback_once(buttons):
     events = Events(buttons)
 
-    press(buttons, "start")
-    press(buttons, "mode")
-    press(buttons, "cancel")
-    press(buttons, "start")
+    buttons.press("start")
+    buttons.press("mode")
+    buttons.press("cancel")
+    buttons.press("start")
 
     assert events.names == ["start", "mode", "cancel", "start"]
 
@@ -66,7 +66,7 @@ def test_buttons_use_pull_ups_and_the_bounce_time(buttons, mock_factory):
 
 
 def test_no_callback_set_is_fine(buttons):
-    press(buttons, "start")  # nothing listens yet: nothing happens, nothing raises
+    buttons.press("start")  # nothing listens yet: nothing happens, nothing raises
 
 
 class DebouncingPin(MockPin):
@@ -109,6 +109,8 @@ def test_short_press_of_start_starts_on_release(holding):
     pin.drive_high()
 
     assert events.names == ["start"]
+    holding.press("start", hold_s=0)
+    assert events.names == ["start", "start"]
 
 
 def test_held_start_cancels_and_does_not_start(holding):
@@ -129,3 +131,75 @@ def test_close_is_idempotent_and_releases_the_pins(mock_factory):
     buttons.close()
     with StaffButtons(**PINS, pin_factory=mock_factory):  # the pins are free again
         pass
+
+
+def test_press_names_a_button(buttons):
+    with pytest.raises(ValueError, match="start, mode, cancel"):
+        buttons.press("begin")
+
+
+def test_a_pin_in_use_is_a_named_device_fault(mock_factory):
+    """gpiozero's GPIOPinInUse (here: another holder of GPIO 6) becomes DeviceNotFound, and the
+    pins already taken are given back."""
+    with Button(6, pin_factory=mock_factory):
+        with pytest.raises(DeviceNotFound, match="mode button on GPIO 6: GPIOPinInUse") as raised:
+            StaffButtons(**PINS, pin_factory=mock_factory)
+        assert raised.value.device == "buttons"
+    with StaffButtons(**PINS, pin_factory=mock_factory):  # GPIO 5 was released
+        pass
+
+
+@pytest.mark.filterwarnings("ignore::gpiozero.exc.PinFactoryFallback")
+def test_no_gpio_is_a_named_device_fault_with_kind_real():
+    hardware = HardwareConfig(
+        kind="real",
+        camera={"driver": "file"},
+        scanner={"driver": "file"},
+        display={"driver": "dummy"},
+        printer={"driver": "virtual"},
+    )
+    with pytest.raises(
+        DeviceNotFound, match=r"no buttons: gpio: start button on GPIO 5: BadPinFactory"
+    ) as raised:
+        make_hardware(hardware)
+    assert raised.value.device == "buttons"
+
+
+@pytest.mark.filterwarnings("ignore::gpiozero.exc.PinFactoryFallback")
+def test_lgpio_gets_a_writable_directory_when_the_working_one_is_not(tmp_path, monkeypatch):
+    """lgpio makes its notification pipe in the working directory; under systemd that is "/", read-only
+    (gpiozero #1106). /proc stands in for it here: not even root can create a file there."""
+    monkeypatch.setenv("LG_WD", "unset by the test")
+    monkeypatch.delenv("LG_WD")
+    monkeypatch.setenv("RUNTIME_DIRECTORY", str(tmp_path))
+    monkeypatch.chdir("/proc")
+    hardware = HardwareConfig(
+        kind="auto",
+        camera={"driver": "file"},
+        scanner={"driver": "file"},
+        display={"driver": "dummy"},
+        printer={"driver": "virtual"},
+    )
+    make_hardware(hardware).close()  # gpio buttons tried (and, on a PC, fallen back from)
+
+    assert os.environ["LG_WD"] == str(tmp_path)
+
+
+def test_lgpio_working_directory_is_left_alone_where_writable(tmp_path, monkeypatch):
+    monkeypatch.setenv("LG_WD", "unset by the test")
+    monkeypatch.delenv("LG_WD")
+    monkeypatch.chdir(tmp_path)
+    prepare_lgpio()
+    assert "LG_WD" not in os.environ
+
+
+def test_lgpio_falls_back_to_a_private_directory(monkeypatch):
+    monkeypatch.setenv("LG_WD", "unset by the test")
+    monkeypatch.delenv("LG_WD")
+    monkeypatch.delenv("RUNTIME_DIRECTORY", raising=False)
+    monkeypatch.chdir("/proc")
+    prepare_lgpio()
+    chosen = Path(os.environ["LG_WD"])
+    if chosen != Path("/run/madoguchi"):
+        assert chosen.name.startswith("madoguchi-lgpio-") and (chosen.stat().st_mode & 0o777) == 0o700
+        chosen.rmdir()

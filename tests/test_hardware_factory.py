@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 from pydantic import ValidationError
 
-from madoguchi.errors import DeviceNotFound
+from madoguchi.errors import DeviceClosed, DeviceNotFound, ScannerGone
 from madoguchi.hardware import HardwareConfig, make_hardware
 from madoguchi.hardware.base import Buttons, Camera, Display, Printer, Scanner
 from madoguchi.hardware.camera import FileCamera
@@ -116,3 +116,26 @@ def test_sections_take_their_drivers_defaults():
 def test_unknown_kind_is_refused():
     with pytest.raises(ValidationError, match="kind"):
         HardwareConfig(kind="sometimes")  # type: ignore[arg-type]
+
+
+class StuckScanner:
+    """A scanner whose driver fails to let go of it."""
+
+    def close(self) -> None:
+        raise ScannerGone("the USB device did not answer the release")
+
+
+def test_close_reaches_every_device_and_logs_what_failed(simulated_hardware, caplog):
+    hw = simulated_hardware
+    hw.scanner = StuckScanner()
+
+    hw.close()
+
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert (
+        warning.startswith("closing the scanner (simulated:SimulatedScanner") and "did not answer" in warning
+    )
+    with pytest.raises(DeviceClosed):  # the devices after it were closed all the same
+        hw.display.show(Image.new("RGB", hw.display.size))
+    with pytest.raises(DeviceClosed):
+        hw.printer.print_slip(Image.new("1", (576, 8), 1))
