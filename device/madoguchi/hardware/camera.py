@@ -190,7 +190,10 @@ class OpenCVCamera(_Camera):
         probe.release()
 
     def _open(self) -> cv2.VideoCapture | None:
-        capture = cv2.VideoCapture(self._source, self._api)
+        try:
+            capture = cv2.VideoCapture(self._source, self._api)
+        except cv2.error:  # e.g. a GStreamer pipeline that does not parse
+            return None
         if not capture.isOpened():
             capture.release()
             return None
