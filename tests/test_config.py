@@ -164,11 +164,15 @@ BAD = [
     ("[hardware.buttons]\nstart = 25\n", "hardware.buttons.start: GPIO 25 is already the LCD's dc pin"),
     (
         '[hardware.printer]\ndriver = "file"\nusb_vendor = 0x04B8\n',
-        "hardware.printer.usb_vendor: unknown key for driver 'file'",
+        "hardware.printer.usb_vendor: a key of driver 'usb', not of 'file'",
+    ),
+    (
+        '[hardware.camera]\ndriver = "opencv"\nnumber = 1\n',
+        "hardware.camera.number: a key of driver 'auto' or 'picamera2', not of 'opencv'",
     ),
     (
         '[hardware.scanner]\ndriver = "file"\ndevice = "x"\n',
-        "hardware.scanner.device: unknown key for driver",
+        "hardware.scanner.device: a key of driver 'sane', not of 'file'",
     ),
     ('[storage]\naudit_path = "/"\n', "storage.audit_path: must name a file, and / is a directory"),
     ('[storage]\naudit_path = "/proc/self/audit"\n', "storage.audit_path: must be on a real file system"),

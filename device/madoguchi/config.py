@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -177,13 +178,33 @@ def _key_path(loc: tuple[str | int, ...], data: object) -> tuple[tuple[str | int
     return tuple(keys), driver
 
 
+def _drivers_with(loc: tuple[str | int, ...]) -> list[str]:
+    """The drivers whose section has the key at ``loc``, e.g. ["usb"] for hardware.printer.usb_vendor."""
+    sections: tuple[Any, ...] = (Config,)
+    for part in loc[:-1]:
+        fields = getattr(sections[0], "model_fields", {})
+        if len(sections) != 1 or part not in fields:
+            return []
+        annotation = fields[part].annotation
+        sections = typing.get_args(annotation) or (annotation,)
+    return [
+        section.model_fields["driver"].default
+        for section in sections
+        if "driver" in getattr(section, "model_fields", {}) and loc[-1] in section.model_fields
+    ]
+
+
 def _describe(error: ValidationError, text: str | None, data: object) -> list[str]:
     problems = []
     for item in error.errors():
         loc, driver = _key_path(tuple(item["loc"]), data)
         messages = item["msg"].removeprefix("Value error, ").splitlines()
         if item["type"] == "extra_forbidden":
-            messages = [f"unknown key{f' for driver {driver!r}' if driver else ''} (check the spelling)"]
+            others = _drivers_with(loc) if driver else []
+            if others:
+                messages = [f"a key of driver {' or '.join(map(repr, others))}, not of {driver!r}"]
+            else:
+                messages = [f"unknown key{f' for driver {driver!r}' if driver else ''} (check the spelling)"]
         elif item["type"] == "union_tag_invalid":
             loc += ("driver",)
             messages = [f"must be one of {item['ctx']['expected_tags']}, not {item['ctx']['tag']!r}"]
