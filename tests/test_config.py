@@ -7,9 +7,10 @@ import typing
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
 from madoguchi.cli import main
-from madoguchi.config import load, parse
+from madoguchi.config import Config, load, parse
 from madoguchi.errors import ConfigError
 from madoguchi.hardware import HardwareConfig
 
@@ -37,6 +38,25 @@ def test_example_documents_every_driver_and_key():
             assert f'"{section.model_fields["driver"].default}"' in table, (device, section)
             for key in section.model_fields:
                 assert re.search(rf"^(# )?{key} = ", table, re.MULTILINE), (device, key)
+
+
+def sections(model) -> list:
+    """``model`` and every section under it, each driver's included."""
+    found = [model]
+    for field in model.model_fields.values():
+        for member in typing.get_args(field.annotation) or (field.annotation,):
+            if isinstance(member, type) and issubclass(member, BaseModel):
+                found += sections(member)
+    return found
+
+
+def test_every_key_has_a_title_a_description_and_bounds():
+    for section in sections(Config):
+        for key, field in section.model_fields.items():
+            assert field.title and field.description, (section, key)
+            if field.annotation in (int, float) and key != "spi_speed_hz":  # that one: a list of clocks
+                bounds = {type(m).__name__ for m in field.metadata}
+                assert {"Ge", "Gt"} & bounds and {"Le", "Lt"} & bounds, (section, key)
 
 
 def test_minimal_config_takes_defaults(tmp_path):

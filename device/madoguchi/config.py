@@ -133,11 +133,17 @@ class ModelsConfig(Section):
 
 
 class Config(Section):
-    counter: CounterConfig = Field(title="Counter")
-    scan: ScanConfig = Field(default_factory=ScanConfig, title="Scanning")
-    hardware: HardwareConfig = Field(default_factory=HardwareConfig, title="Devices")
-    storage: StorageConfig = Field(default_factory=StorageConfig, title="Storage")
-    models: ModelsConfig = Field(default_factory=ModelsConfig, title="Face models")
+    counter: CounterConfig = Field(title="Counter", description="What this counter is and how it works.")
+    scan: ScanConfig = Field(default_factory=ScanConfig, title="Scanning", description="Scan resolutions.")
+    hardware: HardwareConfig = Field(
+        default_factory=HardwareConfig, title="Devices", description="Which devices, and how each is reached."
+    )
+    storage: StorageConfig = Field(
+        default_factory=StorageConfig, title="Storage", description="Where the audit record is kept."
+    )
+    models: ModelsConfig = Field(
+        default_factory=ModelsConfig, title="Face models", description="Where the face models are read."
+    )
 
 
 def _line_of(text: str, loc: tuple[str | int, ...]) -> int | None:

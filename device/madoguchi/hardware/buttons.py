@@ -181,7 +181,11 @@ class ButtonsSection(DeviceSection):
 class GpioButtonsConfig(ButtonsSection):
     """driver = "gpio": gpiozero's default pin factory (lgpio on a Pi 5; the default)."""
 
-    driver: Literal["gpio"] = "gpio"
+    driver: Literal["gpio"] = Field(
+        default="gpio",
+        title="Driver",
+        description="gpiozero's default pin factory (lgpio on a Pi 5; the default).",
+    )
 
     def drivers(self) -> list[tuple[str, Callable[[], Opened]]]:
         return [("gpio", self._open)]
@@ -194,7 +198,9 @@ class GpioButtonsConfig(ButtonsSection):
 class MockButtonsConfig(ButtonsSection):
     """driver = "mock": gpiozero's mock pins, whatever ``hardware.kind`` says."""
 
-    driver: Literal["mock"] = "mock"
+    driver: Literal["mock"] = Field(
+        default="mock", title="Driver", description="gpiozero's mock pins, whatever ``hardware.kind`` says."
+    )
     double: ClassVar[bool] = True
 
 

@@ -370,7 +370,11 @@ class _OpenCVKeys(CameraSection):
 class AutoCameraConfig(_PiCameraKeys, _OpenCVKeys):
     """driver = "auto": a CSI camera through picamera2, else ``source`` through OpenCV (the default)."""
 
-    driver: Literal["auto"] = "auto"
+    driver: Literal["auto"] = Field(
+        default="auto",
+        title="Driver",
+        description="A CSI camera through picamera2, else ``source`` through OpenCV (the default).",
+    )
 
     def drivers(self) -> list[tuple[str, Callable[[], Opened]]]:
         return [("picamera2", self._picamera2), ("opencv", self._opencv)]
@@ -379,7 +383,9 @@ class AutoCameraConfig(_PiCameraKeys, _OpenCVKeys):
 class PiCameraConfig(_PiCameraKeys):
     """driver = "picamera2": a Raspberry Pi CSI camera only."""
 
-    driver: Literal["picamera2"] = "picamera2"
+    driver: Literal["picamera2"] = Field(
+        default="picamera2", title="Driver", description="A Raspberry Pi CSI camera only."
+    )
 
     def drivers(self) -> list[tuple[str, Callable[[], Opened]]]:
         return [("picamera2", self._picamera2)]
@@ -388,7 +394,11 @@ class PiCameraConfig(_PiCameraKeys):
 class OpenCVCameraConfig(_OpenCVKeys):
     """driver = "opencv": a USB/V4L2 camera or a GStreamer pipeline (Jetson, PC)."""
 
-    driver: Literal["opencv"] = "opencv"
+    driver: Literal["opencv"] = Field(
+        default="opencv",
+        title="Driver",
+        description="A USB/V4L2 camera or a GStreamer pipeline (Jetson, PC).",
+    )
 
     def drivers(self) -> list[tuple[str, Callable[[], Opened]]]:
         return [("opencv", self._opencv)]
@@ -397,7 +407,11 @@ class OpenCVCameraConfig(_OpenCVKeys):
 class FileCameraConfig(CameraSection):
     """driver = "file": the simulator's FileCamera, whatever ``hardware.kind`` says."""
 
-    driver: Literal["file"] = "file"
+    driver: Literal["file"] = Field(
+        default="file",
+        title="Driver",
+        description="The simulator's FileCamera, whatever ``hardware.kind`` says.",
+    )
     double: ClassVar[bool] = True
 
 

@@ -37,11 +37,21 @@ class HardwareConfig(Section):
         "(each fallback is logged); real: at start, a missing device is named on the LCD and waited "
         "for; simulated: doubles only.",
     )
-    camera: CameraConfig = Field(default_factory=AutoCameraConfig, title="Camera")
-    scanner: ScannerConfig = Field(default_factory=SaneScannerConfig, title="Scanner")
-    display: DisplayConfig = Field(default_factory=St7789Config, title="Display")
-    printer: PrinterConfig = Field(default_factory=UsbPrinterConfig, title="Printer")
-    buttons: ButtonsConfig = Field(default_factory=GpioButtonsConfig, title="Buttons")
+    camera: CameraConfig = Field(
+        default_factory=AutoCameraConfig, title="Camera", description="The camera that sees the visitor."
+    )
+    scanner: ScannerConfig = Field(
+        default_factory=SaneScannerConfig, title="Scanner", description="The scanner for cards and forms."
+    )
+    display: DisplayConfig = Field(
+        default_factory=St7789Config, title="Display", description="The staff-facing LCD."
+    )
+    printer: PrinterConfig = Field(
+        default_factory=UsbPrinterConfig, title="Printer", description="The slip printer."
+    )
+    buttons: ButtonsConfig = Field(
+        default_factory=GpioButtonsConfig, title="Buttons", description="The START, MODE and CANCEL buttons."
+    )
 
     @model_validator(mode="after")
     def _verify(self) -> HardwareConfig:

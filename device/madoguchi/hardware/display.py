@@ -191,7 +191,11 @@ class DisplaySection(DeviceSection):
 class St7789Config(DisplaySection):
     """driver = "st7789": a 2" ST7789 LCD on SPI, with DC, reset and backlight on GPIO pins."""
 
-    driver: Literal["st7789"] = "st7789"
+    driver: Literal["st7789"] = Field(
+        default="st7789",
+        title="Driver",
+        description='A 2" ST7789 LCD on SPI, with DC, reset and backlight on GPIO pins.',
+    )
     spi_port: int = Field(default=0, title="SPI bus", description="/dev/spidev<bus>.<device>.", ge=0, le=6)
     spi_device: int = Field(default=0, title="SPI chip select", description="The CE line.", ge=0, le=3)
     spi_speed_hz: int = Field(
@@ -236,7 +240,11 @@ class St7789Config(DisplaySection):
 class DummyDisplayConfig(DisplaySection):
     """driver = "dummy": luma's dummy device (keeps the last frame), whatever ``hardware.kind`` says."""
 
-    driver: Literal["dummy"] = "dummy"
+    driver: Literal["dummy"] = Field(
+        default="dummy",
+        title="Driver",
+        description="luma's dummy device (keeps the last frame), whatever ``hardware.kind`` says.",
+    )
     double: ClassVar[bool] = True
 
 

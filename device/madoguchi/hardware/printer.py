@@ -249,7 +249,9 @@ class PrinterSection(DeviceSection):
 class UsbPrinterConfig(PrinterSection):
     """driver = "usb": python-escpos over pyusb (the default)."""
 
-    driver: Literal["usb"] = "usb"
+    driver: Literal["usb"] = Field(
+        default="usb", title="Driver", description="python-escpos over pyusb (the default)."
+    )
     usb_vendor: int = Field(
         default=0x04B8, title="USB vendor id", description="From `lsusb`; Epson is 0x04B8.", ge=1, le=0xFFFF
     )
@@ -278,7 +280,11 @@ class UsbPrinterConfig(PrinterSection):
 class FilePrinterConfig(PrinterSection):
     """driver = "file": a device node such as the kernel usblp driver's /dev/usb/lp0."""
 
-    driver: Literal["file"] = "file"
+    driver: Literal["file"] = Field(
+        default="file",
+        title="Driver",
+        description="A device node such as the kernel usblp driver's /dev/usb/lp0.",
+    )
     file: AbsolutePath = Field(
         default=Path("/dev/usb/lp0"), title="Device node", description="Written to as raw ESC/POS bytes."
     )
@@ -297,7 +303,11 @@ class FilePrinterConfig(PrinterSection):
 class VirtualPrinterConfig(PrinterSection):
     """driver = "virtual": escpos's Dummy (VirtualPrinter), whatever ``hardware.kind`` says."""
 
-    driver: Literal["virtual"] = "virtual"
+    driver: Literal["virtual"] = Field(
+        default="virtual",
+        title="Driver",
+        description="escpos's Dummy (VirtualPrinter), whatever ``hardware.kind`` says.",
+    )
     double: ClassVar[bool] = True
 
 

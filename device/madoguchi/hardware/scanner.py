@@ -263,7 +263,9 @@ SaneOption = Annotated[str, Field(max_length=200)] | int | float | bool
 class SaneScannerConfig(ScannerSection):
     """driver = "sane": a scanner through SANE (the default)."""
 
-    driver: Literal["sane"] = "sane"
+    driver: Literal["sane"] = Field(
+        default="sane", title="Driver", description="A scanner through SANE (the default)."
+    )
     device: str = Field(
         default="",
         title="SANE device",
@@ -295,7 +297,11 @@ class SaneScannerConfig(ScannerSection):
 class FileScannerConfig(ScannerSection):
     """driver = "file": the simulator's scanner, whatever ``hardware.kind`` says."""
 
-    driver: Literal["file"] = "file"
+    driver: Literal["file"] = Field(
+        default="file",
+        title="Driver",
+        description="The simulator's scanner, whatever ``hardware.kind`` says.",
+    )
     double: ClassVar[bool] = True
 
 
