@@ -1,4 +1,5 @@
-"""StaffButtons on gpiozero's mock pins, driven from outside as gpiozero's own tests do."""
+"""StaffButtons on gpiozero's mock pins, driven from outside as gpiozero's own tests do; GpiodButtons
+on the kernel's gpio-sim where it exists."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from time import monotonic
 import pytest
 from gpiozero import Button
 from gpiozero.pins.mock import MockPin
+from pydantic import ValidationError
 
 from madoguchi.errors import DeviceNotFound
 from madoguchi.hardware import HardwareConfig, make_hardware
-from madoguchi.hardware.buttons import StaffButtons
+from madoguchi.hardware.buttons import GpiodButtons, StaffButtons
 from madoguchi.hardware.gpio import prepare_lgpio
 
 PINS = {"start": 5, "mode": 6, "cancel": 13}
@@ -203,3 +205,70 @@ def test_lgpio_falls_back_to_a_private_directory(monkeypatch):
     if chosen != Path("/run/madoguchi"):
         assert chosen.name.startswith("madoguchi-lgpio-") and (chosen.stat().st_mode & 0o777) == 0o700
         chosen.rmdir()
+
+
+# --- libgpiod (Jetson) ------------------------------------------------------------------------------
+
+GPIO_SIM = Path("/sys/kernel/config/gpio-sim")
+
+
+def test_gpiod_buttons_on_a_missing_chip_are_a_named_device_fault():
+    pytest.importorskip("gpiod")
+    with pytest.raises(DeviceNotFound, match="/dev/gpiochip999") as raised:
+        GpiodButtons(chip="/dev/gpiochip999", start=1, mode=2, cancel=3)
+    assert raised.value.device == "buttons"
+
+
+def test_gpiod_lines_must_be_given():
+    with pytest.raises(ValidationError, match=r"buttons\.gpiod\.start\n  Field required"):
+        HardwareConfig.model_validate({"buttons": {"driver": "gpiod", "mode": 2, "cancel": 3}})
+
+
+@pytest.fixture
+def simulated_chip():
+    """A gpio-sim chip of 8 lines (the kernel's GPIO simulator, set up through configfs), and a hand
+    that presses a line by pulling it down as a button to ground does."""
+    pytest.importorskip("gpiod")
+    if not GPIO_SIM.is_dir() or os.geteuid() != 0:
+        pytest.skip("gpio-sim is not available (needs configfs, the gpio-sim module and root)")
+    chip = GPIO_SIM / f"madoguchi-{os.getpid()}"
+    bank = chip / "gpio-bank0"
+    bank.mkdir(parents=True)
+    (bank / "num_lines").write_text("8")
+    (chip / "live").write_text("1")
+    try:
+        name = (bank / "chip_name").read_text().strip()
+        lines = Path("/sys/devices/platform") / (chip / "dev_name").read_text().strip() / name
+
+        def press(offset: int, *, down: bool) -> None:
+            (lines / f"sim_gpio{offset}" / "pull").write_text("pull-down" if down else "pull-up")
+
+        for offset in range(8):  # every button up (gpio-sim's lines start pulled down)
+            press(offset, down=False)
+        yield f"/dev/{name}", press
+    finally:
+        (chip / "live").write_text("0")
+        bank.rmdir()
+        chip.rmdir()
+
+
+def test_gpiod_buttons_on_the_kernels_gpio_simulator(simulated_chip):
+    chip, press = simulated_chip
+    with GpiodButtons(chip=chip, start=1, mode=2, cancel=3, bounce_time=None, hold_cancel=None) as buttons:
+        events = Events(buttons)
+        for offset in (1, 2, 3, 1):
+            press(offset, down=True)
+            press(offset, down=False)
+        assert events.wait_for(4) == ["start", "mode", "cancel", "start"]
+
+
+def test_gpiod_held_start_cancels(simulated_chip):
+    chip, press = simulated_chip
+    with GpiodButtons(chip=chip, start=1, mode=2, cancel=3, bounce_time=None, hold_cancel=0.1) as buttons:
+        events = Events(buttons)
+        press(1, down=True)
+        assert events.wait_for(1) == ["cancel"]
+        press(1, down=False)
+        press(1, down=True)
+        press(1, down=False)
+        assert events.wait_for(2) == ["cancel", "start"]

@@ -1,9 +1,12 @@
-"""The staff buttons, on gpiozero."""
+"""The staff buttons: on gpiozero (Raspberry Pi, and its mock pins), or on libgpiod (Jetson)."""
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import ClassVar, Literal
 
 from gpiozero import Button
@@ -16,10 +19,46 @@ from madoguchi.hardware.base import DeviceSection, Opened
 from madoguchi.hardware.gpio import Pin, prepare_lgpio
 from madoguchi.section import by_driver
 
+log = logging.getLogger(__name__)
+
 NAMES = ("start", "mode", "cancel")
 
 
-class StaffButtons:
+class _Callbacks:
+    """What every buttons driver does with a press: call ``when_start``, ``when_mode`` or
+    ``when_cancel``; with a hold time, START acts on release, and holding it cancels instead."""
+
+    def __init__(self) -> None:
+        self.when_start: Callable[[], None] | None = None
+        self.when_mode: Callable[[], None] | None = None
+        self.when_cancel: Callable[[], None] | None = None
+        self._start_held = False
+
+    def _start(self) -> None:
+        if self.when_start is not None:
+            self.when_start()
+
+    def _mode(self) -> None:
+        if self.when_mode is not None:
+            self.when_mode()
+
+    def _cancel(self) -> None:
+        if self.when_cancel is not None:
+            self.when_cancel()
+
+    def _start_pressed(self) -> None:
+        self._start_held = False
+
+    def _start_held_down(self) -> None:
+        self._start_held = True
+        self._cancel()
+
+    def _start_released(self) -> None:
+        if not self._start_held:
+            self._start()
+
+
+class StaffButtons(_Callbacks):
     """START, MODE and CANCEL buttons, each wired from a GPIO pin to ground.
 
         buttons = StaffButtons(start=5, mode=6, cancel=13, pin_factory=MockFactory())
@@ -48,10 +87,7 @@ class StaffButtons:
         hold_cancel: float | None = 2.0,
         pin_factory: Factory | None = None,
     ) -> None:
-        self.when_start: Callable[[], None] | None = None
-        self.when_mode: Callable[[], None] | None = None
-        self.when_cancel: Callable[[], None] | None = None
-        self._start_held = False
+        super().__init__()
         buttons: list[Button] = []
         if pin_factory is None:
             prepare_lgpio()  # before gpiozero picks (and loads) lgpio
@@ -113,28 +149,109 @@ class StaffButtons:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _start(self) -> None:
-        if self.when_start is not None:
-            self.when_start()
 
-    def _mode(self) -> None:
-        if self.when_mode is not None:
-            self.when_mode()
+class GpiodButtons(_Callbacks):
+    """START, MODE and CANCEL buttons on lines of a GPIO chip, through libgpiod (the Jetson's buttons:
+    gpiozero finds no pin factory there). Each line is pulled up and active low, as on the Pi.
 
-    def _cancel(self) -> None:
-        if self.when_cancel is not None:
-            self.when_cancel()
+        buttons = GpiodButtons(chip="/dev/gpiochip0", start=105, mode=106, cancel=43)
+        buttons.when_start = lambda: events.put("start")
 
-    def _start_pressed(self) -> None:
-        self._start_held = False
+    One thread waits for the lines' edges and calls the ``when_*`` callbacks, which should only queue
+    an event. ``bounce_time`` and ``hold_cancel`` are as for :class:`StaffButtons`.
 
-    def _start_held_down(self) -> None:
-        self._start_held = True
-        self._cancel()
+    :param chip: the GPIO chip's device node (``gpiodetect`` lists them).
+    :param start, mode, cancel: line offsets on that chip (``gpioinfo`` lists them).
 
-    def _start_released(self) -> None:
-        if not self._start_held:
-            self._start()
+    Raises DeviceNotFound when the gpiod module, the chip or a line cannot be had.
+    """
+
+    def __init__(
+        self,
+        *,
+        chip: str,
+        start: int,
+        mode: int,
+        cancel: int,
+        bounce_time: float | None = 0.05,
+        hold_cancel: float | None = 2.0,
+    ) -> None:
+        super().__init__()
+        try:
+            import gpiod
+            from gpiod.line import Bias, Direction, Edge
+        except ImportError as e:
+            raise DeviceNotFound(
+                f"Python module gpiod is missing ({e}): pip install 'madoguchi[jetson]'", device="buttons"
+            ) from e
+        self._names = {start: "start", mode: "mode", cancel: "cancel"}
+        self._hold_cancel = hold_cancel
+        self._hold: threading.Timer | None = None
+        settings = gpiod.LineSettings(
+            direction=Direction.INPUT,
+            edge_detection=Edge.BOTH,
+            bias=Bias.PULL_UP,
+            active_low=True,
+            debounce_period=timedelta(seconds=bounce_time or 0),
+        )
+        try:
+            self._request = gpiod.request_lines(
+                chip, consumer="madoguchi", config={tuple(self._names): settings}
+            )
+        except (OSError, ValueError) as e:  # no such chip or line, or a line in use
+            raise DeviceNotFound(
+                f"buttons on {chip} lines {start}, {mode}, {cancel}: {e}", device="buttons"
+            ) from e
+        self._rising = gpiod.EdgeEvent.Type.RISING_EDGE  # active low: a press is a logical rise
+        self._closing = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="madoguchi-buttons", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        if self._closing.is_set():
+            return
+        self._closing.set()
+        self._thread.join()
+        if self._hold is not None:
+            self._hold.cancel()
+        try:
+            self._request.release()
+        except OSError as e:
+            raise HardwareError(f"buttons: releasing the GPIO lines: {e}") from e
+
+    def __enter__(self) -> GpiodButtons:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _watch(self) -> None:
+        while not self._closing.is_set():
+            try:
+                if not self._request.wait_edge_events(timedelta(milliseconds=200)):
+                    continue
+                events = self._request.read_edge_events()
+            except OSError as e:  # the chip went away: the buttons stay silent, and say why
+                log.error("buttons: reading the GPIO lines failed: %s", e)
+                return
+            for event in events:
+                self._edge(self._names[event.line_offset], pressed=event.event_type == self._rising)
+
+    def _edge(self, name: str, *, pressed: bool) -> None:
+        if name != "start" or self._hold_cancel is None:
+            if pressed:
+                {"start": self._start, "mode": self._mode, "cancel": self._cancel}[name]()
+        elif pressed:
+            if self._hold is not None:  # a second press edge without a release between
+                self._hold.cancel()
+            self._start_pressed()
+            self._hold = threading.Timer(self._hold_cancel, self._start_held_down)
+            self._hold.daemon = True
+            self._hold.start()
+        elif self._hold is not None:
+            self._hold.cancel()
+            self._hold.join()
+            self._start_released()
 
 
 # --- [hardware.buttons] -----------------------------------------------------------------------------
@@ -204,4 +321,44 @@ class MockButtonsConfig(ButtonsSection):
     double: ClassVar[bool] = True
 
 
-ButtonsConfig = by_driver(GpioButtonsConfig | MockButtonsConfig, "gpio")
+class GpiodButtonsConfig(ButtonsSection):
+    """driver = "gpiod": lines of a GPIO chip through libgpiod (Jetson); the double keeps BCM 5, 6, 13."""
+
+    driver: Literal["gpiod"] = Field(
+        default="gpiod", title="Driver", description="Lines of a GPIO chip through libgpiod (Jetson)."
+    )
+    chip: str = Field(
+        default="/dev/gpiochip0",
+        title="GPIO chip",
+        description="The chip's device node (`gpiodetect` lists them).",
+        pattern=r"^/dev/gpiochip[0-9]{1,3}$",
+    )
+    start: int = Field(title="START line", description="Line offset on the chip (`gpioinfo`).", ge=0, le=1023)
+    mode: int = Field(title="MODE line", description="Line offset on the chip (`gpioinfo`).", ge=0, le=1023)
+    cancel: int = Field(
+        title="CANCEL line", description="Line offset on the chip (`gpioinfo`).", ge=0, le=1023
+    )
+
+    @property
+    def where(self) -> str:
+        return f"gpiod:{self.chip}"
+
+    def drivers(self) -> list[tuple[str, Callable[[], Opened]]]:
+        return [(self.where, self._open)]
+
+    def _open(self) -> Opened:
+        buttons = GpiodButtons(
+            chip=self.chip,
+            start=self.start,
+            mode=self.mode,
+            cancel=self.cancel,
+            bounce_time=self.bounce_s or None,
+            hold_cancel=self.hold_cancel_s or None,
+        )
+        return buttons, self.where
+
+    def open_double(self) -> Opened:
+        return MockButtonsConfig(bounce_s=self.bounce_s, hold_cancel_s=self.hold_cancel_s).open_double()
+
+
+ButtonsConfig = by_driver(GpioButtonsConfig | MockButtonsConfig | GpiodButtonsConfig, "gpio")
