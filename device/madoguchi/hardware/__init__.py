@@ -18,6 +18,7 @@ from typing import Any
 
 from madoguchi.errors import DeviceNotFound, HardwareError
 from madoguchi.hardware.base import (
+    DEVICES,
     Buttons,
     Camera,
     DeviceSection,
@@ -26,6 +27,7 @@ from madoguchi.hardware.base import (
     Opened,
     Printer,
     Scanner,
+    close_logged,
 )
 from madoguchi.hardware.config import HardwareConfig, Kind
 
@@ -42,8 +44,6 @@ __all__ = [
     "make_display",
     "make_hardware",
 ]
-
-DEVICES = ("camera", "scanner", "display", "printer", "buttons")
 
 
 def make_hardware(hardware: HardwareConfig, *, opened: dict[str, Opened] | None = None) -> Hardware:
@@ -64,7 +64,7 @@ def make_hardware(hardware: HardwareConfig, *, opened: dict[str, Opened] | None 
     except BaseException:
         for name, device in devices.items():
             if name not in opened:
-                _close(name, device)
+                close_logged(name, device, origin[name])
         raise
     return Hardware(**devices, origin=origin)
 
@@ -89,10 +89,3 @@ def _choose(name: str, kind: Kind, section: DeviceSection) -> Opened:
     device, where = section.open_double()
     log.info("%s: using %s", name, where)
     return device, where
-
-
-def _close(name: str, device: Any) -> None:
-    try:
-        device.close()
-    except Exception as error:
-        log.warning("closing the %s failed: %r", name, error)

@@ -18,6 +18,8 @@ from madoguchi.section import Section
 
 log = logging.getLogger(__name__)
 
+DEVICES = ("camera", "scanner", "display", "printer", "buttons")
+
 Opened = tuple[Any, str]
 """An open device and its origin for the journal, e.g. "sane:epson2:libusb:001:004"."""
 
@@ -84,11 +86,16 @@ class Hardware:
 
     def close(self) -> None:
         """Close every device; a failure is logged and the next device is still closed."""
-        for name in ("camera", "scanner", "display", "printer", "buttons"):
-            try:
-                getattr(self, name).close()
-            except Exception as error:  # closing must reach every device
-                log.warning("closing the %s (%s) failed: %r", name, self.origin.get(name, "?"), error)
+        for name in DEVICES:
+            close_logged(name, getattr(self, name), self.origin.get(name, "?"))
+
+
+def close_logged(name: str, device: Any, origin: str) -> None:
+    """Close ``device``, logging rather than raising a failure, so closing reaches every device."""
+    try:
+        device.close()
+    except Exception as error:
+        log.warning("closing the %s (%s) failed: %r", name, origin, error)
 
 
 class DeviceSection(Section):
