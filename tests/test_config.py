@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import typing
 from pathlib import Path
 
@@ -278,4 +280,13 @@ def test_oversized_file_is_refused_unread(tmp_path):
 def test_daemon_start_exits_78_on_a_bad_config(tmp_path):
     bad = tmp_path / "config.toml"
     bad.write_text(MINIMAL + "[hardware.buttons]\nstart = 5\nmode = 5\n")
-    assert main(["run", "--config", str(bad)]) == 78
+    daemon = subprocess.run(
+        [sys.executable, "-m", "madoguchi", "run", "--config", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert daemon.returncode == 78  # EX_CONFIG: systemd does not restart it
+    assert "hardware.buttons.mode: GPIO 5 is already the start button (line 7)" in daemon.stderr
+    assert "Traceback" not in daemon.stderr

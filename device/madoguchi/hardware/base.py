@@ -1,4 +1,5 @@
-"""What the transaction asks of each device: small protocols, so real drivers and doubles are swappable.
+"""What the transaction asks of each device: small protocols, so real drivers and doubles are swappable;
+the set of devices one daemon drives; and the base of each device's config section.
 
 Images cross these boundaries as RGB ``uint8`` arrays (H, W, 3) from the camera and scanner, and as
 Pillow images to the display and printer, which only receive what was already rendered.
