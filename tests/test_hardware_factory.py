@@ -127,9 +127,11 @@ class StuckScanner:
 
 def test_close_reaches_every_device_and_logs_what_failed(simulated_hardware, caplog):
     hw = simulated_hardware
-    hw.scanner = StuckScanner()
-
-    hw.close()
+    scanner, hw.scanner = hw.scanner, StuckScanner()
+    try:
+        hw.close()
+    finally:
+        scanner.close()  # it holds SANE's test:0, which other tests open
 
     (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert (
