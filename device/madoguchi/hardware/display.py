@@ -1,4 +1,8 @@
-"""The staff LCD: a luma device that receives frames already rendered by screens.py."""
+"""The staff LCD: a luma device that receives frames already rendered by screens.py.
+
+luma is imported only when a display is made: luma.core.device starts a thread pool on import,
+which loading the config should not.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from luma.core.device import dummy as luma_dummy
-from luma.core.error import DeviceNotFoundError
-from luma.core.interface.serial import spi
-from luma.lcd.device import st7789 as luma_st7789
 from PIL import Image
 from pydantic import Field, field_validator
 
@@ -72,6 +72,10 @@ class LcdDisplay:
         in tests), and ``gpio`` RPi.GPIO for the backlight (and DC/RST), so the whole device path runs
         without /dev/spidev. Raises DeviceNotFound when SPI, GPIO or their Python modules are missing.
         """
+        from luma.core.error import DeviceNotFoundError
+        from luma.core.interface.serial import spi
+        from luma.lcd.device import st7789 as luma_st7789
+
         node = Path(f"/dev/spidev{port}.{device}")
         try:  # luma imports these lazily, inside spi() and st7789(): ask now, for a clear message
             if gpio is None:
@@ -126,6 +130,8 @@ class LcdDisplay:
     def dummy(cls, *, size: tuple[int, int] = (240, 320), rotation: int = 0) -> LcdDisplay:
         """luma's ``dummy`` device, which keeps the last frame shown (turned by ``rotation``) as
         ``device.image``."""
+        from luma.core.device import dummy as luma_dummy
+
         width, height = as_mounted(size, rotation)
         return cls(luma_dummy(width=width, height=height, rotate=rotation, mode="RGB"))
 
