@@ -7,7 +7,7 @@ import os
 import pytest
 from gpiozero.pins.mock import MockFactory
 
-from madoguchi.hardware import HardwareSettings, make_hardware
+from madoguchi.hardware import HardwareConfig, make_hardware
 from madoguchi.hardware.scanner import use_sane_test_backend
 
 
@@ -44,7 +44,7 @@ def mock_factory():
 @pytest.fixture
 def simulated_hardware():
     """Every device as its double: FileCamera, SimulatedScanner, luma dummy, VirtualPrinter, mock pins."""
-    hardware = make_hardware(HardwareSettings(kind="simulated"))
+    hardware = make_hardware(HardwareConfig(kind="simulated"))
     try:
         yield hardware
     finally:

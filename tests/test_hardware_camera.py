@@ -1,6 +1,8 @@
-"""FileCamera, the simulator's camera, on image and video files it writes itself."""
+"""FileCamera, the simulator's camera, on files it writes itself; the real cameras' faults."""
 
 from __future__ import annotations
+
+import sys
 
 import cv2
 import numpy as np
@@ -8,7 +10,8 @@ import pytest
 from PIL import Image
 
 from madoguchi.errors import CameraGone, DeviceClosed, DeviceNotFound
-from madoguchi.hardware.camera import FileCamera, OpenCVCamera
+from madoguchi.hardware import HardwareConfig, make_hardware
+from madoguchi.hardware.camera import FileCamera, OpenCVCamera, PiCamera
 
 
 def solid(value: int, size=(64, 48)) -> np.ndarray:
@@ -121,3 +124,29 @@ def test_read_needs_start_and_close_is_final(images):
 def test_opencv_camera_without_a_device_is_not_found(tmp_path):
     with pytest.raises(DeviceNotFound, match="video9"):
         OpenCVCamera(source=str(tmp_path / "video9"))
+
+
+@pytest.fixture
+def broken_picamera2(tmp_path, monkeypatch):
+    """A picamera2 whose import fails as it does when pip's numpy 2 shadows the apt numpy that
+    simplejpeg was built against (picamera2 #1088)."""
+    package = tmp_path / "site" / "picamera2"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text(
+        'raise ValueError("numpy.dtype size changed, may indicate binary incompatibility. '
+        'Expected 96 from C header, got 88 from PyObject")\n'
+    )
+    monkeypatch.syspath_prepend(str(package.parent))
+    monkeypatch.delitem(sys.modules, "picamera2", raising=False)
+
+
+def test_picamera2_that_cannot_load_is_not_found_with_the_fix(broken_picamera2):
+    with pytest.raises(DeviceNotFound, match=r"numpy\.dtype size changed.*pip uninstall numpy"):
+        PiCamera()
+
+
+def test_picamera2_that_cannot_load_falls_back_to_opencv_then_is_named(broken_picamera2):
+    hardware = HardwareConfig(kind="real", camera={"driver": "auto", "source": "/nonexistent/video0"})
+    with pytest.raises(DeviceNotFound, match=r"no camera: picamera2: .*ValueError.*; opencv: ") as raised:
+        make_hardware(hardware)
+    assert raised.value.device == "camera"

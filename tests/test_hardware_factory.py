@@ -1,4 +1,4 @@
-"""make_hardware's choice of drivers, and HardwareSettings built from config sections."""
+"""make_hardware's choice of drivers, from the [hardware] config and its device sections."""
 
 from __future__ import annotations
 
@@ -7,29 +7,32 @@ import logging
 import numpy as np
 import pytest
 from PIL import Image
+from pydantic import ValidationError
 
-from madoguchi.errors import ConfigError, DeviceNotFound
-from madoguchi.hardware import HardwareSettings, make_hardware
+from madoguchi.errors import DeviceClosed, DeviceNotFound, ScannerGone
+from madoguchi.hardware import HardwareConfig, make_hardware
 from madoguchi.hardware.base import Buttons, Camera, Display, Printer, Scanner
 from madoguchi.hardware.camera import FileCamera
 from madoguchi.hardware.display import LcdDisplay
 from madoguchi.hardware.printer import SlipPrinter, VirtualPrinter
 from madoguchi.hardware.scanner import SimulatedScanner
 
-# Settings naming devices no test machine has, so "auto" must fall back for each.
-ABSENT = {
-    "camera_source": "/nonexistent/video0",
-    "display_spi_port": 9,
-    "printer_driver": "file",
-    "printer_file": "/nonexistent/lp0",
-}
+
+def absent(kind: str, camera: str = "auto") -> HardwareConfig:
+    """Sections naming devices no test machine has, so "auto" must fall back for each."""
+    return HardwareConfig(
+        kind=kind,
+        camera={"driver": camera, "source": "/nonexistent/video0"},
+        display={"spi_port": 6},
+        printer={"driver": "file", "file": "/nonexistent/lp0"},
+    )
 
 
 @pytest.mark.filterwarnings("ignore::gpiozero.exc.PinFactoryFallback")
 def test_auto_falls_back_to_doubles_with_one_logged_reason_each(caplog):
     caplog.set_level(logging.INFO, logger="madoguchi.hardware")
 
-    hardware = make_hardware(HardwareSettings(kind="auto", camera_driver="opencv", **ABSENT))
+    hardware = make_hardware(absent("auto", camera="opencv"))
     hardware.close()
 
     assert all(where.startswith("simulated:") for where in hardware.origin.values()), hardware.origin
@@ -37,7 +40,7 @@ def test_auto_falls_back_to_doubles_with_one_logged_reason_each(caplog):
     for name, reason in [
         ("camera", "/nonexistent/video0"),
         ("scanner", "SANE"),
-        ("display", "spidev9.0"),
+        ("display", "spidev6.0"),
         ("printer", "/nonexistent/lp0"),
         ("buttons", "pin factory"),  # gpiozero finds no GPIO on a PC
     ]:
@@ -51,7 +54,7 @@ def test_auto_falls_back_to_doubles_with_one_logged_reason_each(caplog):
 def test_auto_tries_picamera2_before_opencv(caplog):
     caplog.set_level(logging.WARNING, logger="madoguchi.hardware")
 
-    make_hardware(HardwareSettings(kind="auto", **ABSENT)).close()
+    make_hardware(absent("auto")).close()
 
     camera = [r.getMessage() for r in caplog.records if r.getMessage().startswith("camera:")]
     assert [m.split(":")[1] for m in camera] == [" falling back from picamera2", " falling back from opencv"]
@@ -59,7 +62,7 @@ def test_auto_tries_picamera2_before_opencv(caplog):
 
 def test_real_fails_naming_every_driver_tried():
     with pytest.raises(DeviceNotFound, match=r"no camera: picamera2: .*; opencv: .*video0"):
-        make_hardware(HardwareSettings(kind="real", **ABSENT))
+        make_hardware(absent("real"))
 
 
 def test_simulated_builds_the_doubles(simulated_hardware):
@@ -76,8 +79,7 @@ def test_simulated_devices_work_end_to_end(simulated_hardware):
     hw = simulated_hardware
     pressed = []
     hw.buttons.when_mode = lambda: pressed.append("mode")
-    hw.buttons.mode_button.pin.drive_low()
-    hw.buttons.mode_button.pin.drive_high()
+    hw.buttons.press("mode")
     assert pressed == ["mode"]
 
     hw.camera.load([np.full((4, 4, 3), 9, np.uint8)])
@@ -94,19 +96,48 @@ def test_simulated_devices_work_end_to_end(simulated_hardware):
     assert len(hw.printer.printer.slips) == 1
 
 
-def test_settings_from_config_sections():
-    settings = HardwareSettings.from_sections(
-        "simulated", camera={"driver": "opencv", "source": "/dev/video2"}, buttons={"hold_cancel_s": None}
+def test_sections_take_their_drivers_defaults():
+    hardware = HardwareConfig.model_validate(
+        {
+            "kind": "simulated",
+            "camera": {"driver": "opencv", "source": "/dev/video2"},
+            "buttons": {"hold_cancel_s": 0},
+        }
     )
-    assert settings.kind == "simulated"
-    assert settings.camera_driver == "opencv" and settings.camera_source == "/dev/video2"
-    assert settings.buttons_hold_cancel_s is None
-    assert settings.printer_width_px == HardwareSettings().printer_width_px
+    assert hardware.kind == "simulated"
+    assert hardware.camera.driver == "opencv" and hardware.camera.source == "/dev/video2"
+    assert hardware.buttons.driver == "gpio" and hardware.buttons.hold_cancel_s == 0
+    assert hardware.printer.width_px == HardwareConfig().printer.width_px == 576
 
-    with pytest.raises(ConfigError, match=r"hardware\.camera\.sorce"):
-        HardwareSettings.from_sections(camera={"sorce": "1"})
+    with pytest.raises(ValidationError, match=r"camera\.auto\.sorce"):
+        HardwareConfig.model_validate({"camera": {"sorce": "1"}})
 
 
-def test_unknown_kind_is_a_config_error():
-    with pytest.raises(ConfigError):
-        make_hardware(HardwareSettings(kind="sometimes"))  # type: ignore[arg-type]
+def test_unknown_kind_is_refused():
+    with pytest.raises(ValidationError, match="kind"):
+        HardwareConfig(kind="sometimes")  # type: ignore[arg-type]
+
+
+class StuckScanner:
+    """A scanner whose driver fails to let go of it."""
+
+    def close(self) -> None:
+        raise ScannerGone("the USB device did not answer the release")
+
+
+def test_close_reaches_every_device_and_logs_what_failed(simulated_hardware, caplog):
+    hw = simulated_hardware
+    scanner, hw.scanner = hw.scanner, StuckScanner()
+    try:
+        hw.close()
+    finally:
+        scanner.close()  # it holds SANE's test:0, which other tests open
+
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert (
+        warning.startswith("closing the scanner (simulated:SimulatedScanner") and "did not answer" in warning
+    )
+    with pytest.raises(DeviceClosed):  # the devices after it were closed all the same
+        hw.display.show(Image.new("RGB", hw.display.size))
+    with pytest.raises(DeviceClosed):
+        hw.printer.print_slip(Image.new("1", (576, 8), 1))

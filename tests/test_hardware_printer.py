@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
+
 import pytest
+import usb.core
 from escpos.constants import PAPER_FULL_CUT, RT_STATUS_ONLINE, RT_STATUS_PAPER
 from escpos.printer import Dummy
 from PIL import Image, ImageDraw
@@ -119,3 +122,16 @@ def test_close_is_idempotent_and_final(printer):
     printer.close()
     with pytest.raises(DeviceClosed):
         printer.print_slip(slip())
+
+
+class UnreachablePrinter(VirtualPrinter):
+    """A printer whose USB claim fails, as pyusb's does when another driver (usblp) holds it."""
+
+    def open(self) -> None:
+        raise usb.core.USBError("Resource busy", errno.EBUSY, errno.EBUSY)
+
+
+def test_usb_error_when_opening_is_a_named_device_fault():
+    with pytest.raises(DeviceNotFound, match="Resource busy") as raised:
+        SlipPrinter(UnreachablePrinter())
+    assert raised.value.device == "printer"

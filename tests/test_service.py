@@ -98,20 +98,20 @@ def test_a_device_missing_at_start_is_named_on_the_lcd_until_it_is_plugged_in(no
     from daemon_doubles import counter_settings
     from madoguchi import screens
     from madoguchi.errors import DeviceNotFound
-    from madoguchi.hardware import HardwareSettings, make_display, make_hardware
+    from madoguchi.hardware import HardwareConfig, make_display, make_hardware
     from madoguchi.service import RETRY_SECONDS, wait_for_hardware
 
     sock, path = notify_socket
     config = counter_settings(tmp_path)
-    simulated = HardwareSettings(kind="simulated")
+    simulated = HardwareConfig(kind="simulated")
     shown, waits = [], []
 
-    def camera_plugged_in_on_the_third_try(settings, *, opened=None):
+    def camera_plugged_in_on_the_third_try(hardware, *, opened=None):
         if len(waits) < 2:
             raise DeviceNotFound("no camera: picamera2: no camera; opencv: cannot open 0", device="camera")
         return make_hardware(simulated, opened=opened)
 
-    def open_lcd(settings):
+    def open_lcd(hardware):
         display = make_display(simulated)
         shown.append(display[0])
         return display
@@ -138,18 +138,18 @@ def test_a_device_missing_at_start_is_named_on_the_lcd_until_it_is_plugged_in(no
 def test_without_an_lcd_a_missing_device_is_still_waited_for(tmp_path):
     from daemon_doubles import counter_settings
     from madoguchi.errors import DeviceNotFound
-    from madoguchi.hardware import HardwareSettings, make_hardware
+    from madoguchi.hardware import HardwareConfig, make_hardware
     from madoguchi.service import wait_for_hardware
 
     attempts = []
 
-    def scanner_on_the_second_try(settings, *, opened=None):
+    def scanner_on_the_second_try(hardware, *, opened=None):
         attempts.append(opened)
         if len(attempts) == 1:
             raise DeviceNotFound("no scanner: sane: no device", device="scanner")
-        return make_hardware(HardwareSettings(kind="simulated"), opened=opened)
+        return make_hardware(HardwareConfig(kind="simulated"), opened=opened)
 
-    def no_lcd(settings):
+    def no_lcd(hardware):
         raise DeviceNotFound("no display: st7789: no /dev/spidev0.0", device="display")
 
     hardware = wait_for_hardware(

@@ -7,26 +7,21 @@ Every section rejects unknown keys, so a typo stops the daemon at start instead 
 
 from __future__ import annotations
 
-import dataclasses
+import os
 import re
 import sys
+import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    TypeAdapter,
-    ValidationError,
-    model_validator,
-)
+from pydantic import AfterValidator, Field, ValidationError
 
 from madoguchi.errors import ConfigError
-from madoguchi.hardware.settings import HardwareSettings
+from madoguchi.fonts import check_font
+from madoguchi.hardware import HardwareConfig
 from madoguchi.messages import Language
 from madoguchi.outcome import Mode
+from madoguchi.section import AbsolutePath, Section
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -34,19 +29,30 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 DEFAULT_PATH = Path("/etc/madoguchi/config.toml")
+MAX_BYTES = 1 << 20
+"""A config file is a few kilobytes; anything past this is refused unread."""
+MAX_NESTING = 32
+"""Arrays and inline tables nested deeper than this are refused before tomllib (which recurses)."""
+VIRTUAL_FILESYSTEMS = (Path("/proc"), Path("/sys"), Path("/dev"))
+_MANIFEST = "manifest.json"  # madoguchi.engine.models.MANIFEST, without loading the engine
 
 
-def _absolute(path: Path) -> Path:
-    if not path.is_absolute():
-        raise ValueError(f"must be an absolute path, not {path}")
+def _audit_file(path: Path) -> Path:
+    path = Path(os.path.normpath(path))
+    if path == Path("/") or path.is_dir():
+        raise ValueError(f"must name a file, and {path} is a directory")
+    for root in VIRTUAL_FILESYSTEMS:
+        if path.is_relative_to(root):
+            raise ValueError(f"must be on a real file system, not under {root}")
+    if path.parent.exists() and not path.parent.is_dir():
+        raise ValueError(f"{path.parent} is not a directory")
     return path
 
 
-AbsolutePath = Annotated[Path, AfterValidator(_absolute)]
-
-
-class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+def _models_dir(path: Path) -> Path:
+    if not (path / _MANIFEST).is_file():
+        raise ValueError(f"{path} is not a models directory: it has no {_MANIFEST}")
+    return path
 
 
 class CounterConfig(Section):
@@ -95,7 +101,7 @@ class CounterConfig(Section):
         ge=1.0,
         le=600.0,
     )
-    font: AbsolutePath | None = Field(
+    font: Annotated[AbsolutePath, AfterValidator(check_font)] | None = Field(
         default=None,
         title="Font",
         description="A font with Japanese glyphs; by default IPAex Gothic or Noto Sans CJK is found.",
@@ -110,46 +116,8 @@ class ScanConfig(Section):
         return self.card_dpi if mode == "card" else self.form_dpi
 
 
-class HardwareConfig(Section):
-    kind: Literal["auto", "real", "simulated"] = Field(
-        default="auto",
-        title="Devices",
-        description="auto: real devices where found, simulated otherwise (each fallback is logged); "
-        "real: at start, a missing device is named on the LCD and waited for; simulated: doubles only.",
-    )
-    camera: dict[str, Any] = Field(default_factory=dict, title="Camera", description="[hardware.camera]")
-    scanner: dict[str, Any] = Field(default_factory=dict, title="Scanner", description="[hardware.scanner]")
-    display: dict[str, Any] = Field(default_factory=dict, title="Display", description="[hardware.display]")
-    printer: dict[str, Any] = Field(default_factory=dict, title="Printer", description="[hardware.printer]")
-    buttons: dict[str, Any] = Field(default_factory=dict, title="Buttons", description="[hardware.buttons]")
-
-    def settings(self) -> HardwareSettings:
-        """The device settings (see madoguchi.hardware.settings for every key and its default)."""
-        settings = HardwareSettings.from_sections(self.kind, **self.model_dump(exclude={"kind"}))
-        return _HARDWARE_SETTINGS.validate_python(dataclasses.asdict(settings))
-
-    @model_validator(mode="after")
-    def _verify_settings(self) -> HardwareConfig:
-        try:
-            self.settings()
-        except ConfigError as error:
-            raise ValueError(str(error)) from None
-        except ValidationError as error:  # one line per key: "hardware.camera.width: ..."
-            lines = [f"hardware.{_section_key(item['loc'][0])}: {item['msg']}" for item in error.errors()]
-            raise ValueError("\n".join(lines)) from None
-        return self
-
-
-_HARDWARE_SETTINGS = TypeAdapter(HardwareSettings)
-
-
-def _section_key(field_name: object) -> str:
-    """HardwareSettings' flat "camera_width" as the config's "camera.width"."""
-    return str(field_name).replace("_", ".", 1)
-
-
 class StorageConfig(Section):
-    audit_path: AbsolutePath = Field(
+    audit_path: Annotated[AbsolutePath, AfterValidator(_audit_file)] = Field(
         default=Path("/var/lib/madoguchi/audit.jsonl"),
         title="Audit record",
         description="Append-only, hash-chained JSON lines; never holds images or anything biometric.",
@@ -157,17 +125,25 @@ class StorageConfig(Section):
 
 
 class ModelsConfig(Section):
-    dir: AbsolutePath | None = Field(
-        default=None, title="Model directory", description="Overrides where the face models are read."
+    dir: Annotated[AbsolutePath, AfterValidator(_models_dir)] | None = Field(
+        default=None,
+        title="Model directory",
+        description="Overrides where the face models are read; it must hold manifest.json.",
     )
 
 
 class Config(Section):
-    counter: CounterConfig
-    scan: ScanConfig = Field(default_factory=ScanConfig)
-    hardware: HardwareConfig = Field(default_factory=HardwareConfig)
-    storage: StorageConfig = Field(default_factory=StorageConfig)
-    models: ModelsConfig = Field(default_factory=ModelsConfig)
+    counter: CounterConfig = Field(title="Counter", description="What this counter is and how it works.")
+    scan: ScanConfig = Field(default_factory=ScanConfig, title="Scanning", description="Scan resolutions.")
+    hardware: HardwareConfig = Field(
+        default_factory=HardwareConfig, title="Devices", description="Which devices, and how each is reached."
+    )
+    storage: StorageConfig = Field(
+        default_factory=StorageConfig, title="Storage", description="Where the audit record is kept."
+    )
+    models: ModelsConfig = Field(
+        default_factory=ModelsConfig, title="Face models", description="Where the face models are read."
+    )
 
 
 def _line_of(text: str, loc: tuple[str | int, ...]) -> int | None:
@@ -190,17 +166,58 @@ def _line_of(text: str, loc: tuple[str | int, ...]) -> int | None:
     return None
 
 
-def _describe(error: ValidationError, text: str | None) -> list[str]:
+def _key_path(loc: tuple[str | int, ...], data: object) -> tuple[tuple[str | int, ...], str | None]:
+    """``loc`` as the keys written in the file, and the driver it went through if any.
+
+    pydantic puts a section's driver into the location (hardware.printer.usb.width_px); the file
+    has hardware.printer.width_px. A part that is not a key of the data there is such a driver.
+    """
+    keys: list[str | int] = []
+    driver = None
+    node = data
+    for index, part in enumerate(loc):
+        if isinstance(node, dict) and part not in node and index + 1 < len(loc):
+            driver = str(part)
+            continue
+        keys.append(part)
+        node = node.get(part) if isinstance(node, dict) else None
+    return tuple(keys), driver
+
+
+def _drivers_with(loc: tuple[str | int, ...]) -> list[str]:
+    """The drivers whose section has the key at ``loc``, e.g. ["usb"] for hardware.printer.usb_vendor."""
+    sections: tuple[Any, ...] = (Config,)
+    for part in loc[:-1]:
+        fields = getattr(sections[0], "model_fields", {})
+        if len(sections) != 1 or part not in fields:
+            return []
+        annotation = fields[part].annotation
+        sections = typing.get_args(annotation) or (annotation,)
+    return [
+        section.model_fields["driver"].default
+        for section in sections
+        if "driver" in getattr(section, "model_fields", {}) and loc[-1] in section.model_fields
+    ]
+
+
+def _describe(error: ValidationError, text: str | None, data: object) -> list[str]:
     problems = []
     for item in error.errors():
-        loc = tuple(item["loc"])
+        loc, driver = _key_path(tuple(item["loc"]), data)
         messages = item["msg"].removeprefix("Value error, ").splitlines()
         if item["type"] == "extra_forbidden":
-            messages = ["unknown key (check the spelling)"]
+            others = _drivers_with(loc) if driver else []
+            if others:
+                messages = [f"a key of driver {' or '.join(map(repr, others))}, not of {driver!r}"]
+            else:
+                messages = [f"unknown key{f' for driver {driver!r}' if driver else ''} (check the spelling)"]
+        elif item["type"] == "union_tag_invalid":
+            loc += ("driver",)
+            messages = [f"must be one of {item['ctx']['expected_tags']}, not {item['ctx']['tag']!r}"]
         for message in messages:
             key_loc, said = loc, message
             named = re.match(r"([a-z_]+(?:\.[a-z_]+)+): ", message)
-            if named:  # a check that names the key itself, e.g. "hardware.camera.foo: unknown setting"
+            if named:  # a check that names the key itself, e.g. "hardware.buttons.mode: GPIO 5 is ..."
                 key_loc, said = tuple(named.group(1).split(".")), message[named.end() :]
             key = ".".join(str(part) for part in key_loc) or "(top level)"
             line = _line_of(text, key_loc) if text is not None else None
@@ -208,23 +225,75 @@ def _describe(error: ValidationError, text: str | None) -> list[str]:
     return problems
 
 
+def _check_nesting(text: str) -> None:
+    """Refuse arrays or inline tables nested deeper than MAX_NESTING, naming the line.
+
+    A small scanner that skips strings, comments and table headers and counts brackets, so that
+    tomllib, which recurses once per level, never sees a file that would exhaust the stack.
+    """
+    depth, line, i, at_line_start = 0, 1, 0, True
+    while i < len(text):
+        char = text[i]
+        if char == "\n":
+            line, at_line_start, i = line + 1, True, i + 1
+            continue
+        if char in " \t\r":
+            i += 1
+            continue
+        if char == "#" or (char == "[" and at_line_start and depth == 0):  # a comment or a [table]
+            end = text.find("\n", i)
+            i = len(text) if end < 0 else end
+            continue
+        at_line_start = False
+        if char in "\"'":
+            quote = char * 3 if text.startswith(char * 3, i) else char
+            end = i + len(quote)
+            while True:
+                end = text.find(quote, end)
+                if end < 0:
+                    return  # unterminated: tomllib says so
+                escaped = end
+                while char == '"' and text[escaped - 1] == "\\":
+                    escaped -= 1
+                if (end - escaped) % 2 == 0:
+                    break
+                end += 1
+            line += text.count("\n", i, end)
+            i = end + len(quote)
+            continue
+        if char in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                raise ConfigError(f"line {line}: arrays or tables nested deeper than {MAX_NESTING}")
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+        i += 1
+
+
 def parse(data: dict[str, Any], *, text: str | None = None, source: str = "config") -> Config:
     """Validate already-parsed settings; ``text`` (the TOML) lets errors name their lines."""
     try:
         return Config.model_validate(data)
     except ValidationError as error:
-        problems = _describe(error, text)
+        problems = _describe(error, text, data)
         raise ConfigError(f"{source}: {len(problems)} problem(s)\n" + "\n".join(problems)) from None
 
 
 def load(path: Path = DEFAULT_PATH) -> Config:
     """Read and validate the TOML file at ``path``; raise ConfigError saying what to fix."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as file:
+            raw = file.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            raise ConfigError(f"{path}: larger than {MAX_BYTES} bytes; not a config file")
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read: {error}") from None
     try:
+        _check_nesting(text)
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
+    except ConfigError as error:
+        raise ConfigError(f"{path}: not valid: {error}") from None
+    except (tomllib.TOMLDecodeError, RecursionError) as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
     return parse(data, text=text, source=str(path))

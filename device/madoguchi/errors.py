@@ -11,6 +11,10 @@ class ConfigError(MadoguchiError, ValueError):
     """The configuration file is missing, unreadable or invalid."""
 
 
+class FontNotFound(ConfigError, FileNotFoundError):
+    """No font with Japanese glyphs is installed, or the configured one is missing or not a font."""
+
+
 class ModelError(MadoguchiError, RuntimeError):
     """A model file is missing, corrupt or does not match MODELS.md."""
 

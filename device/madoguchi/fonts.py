@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PIL import ImageFont
 
-from madoguchi.errors import MadoguchiError
+from madoguchi.errors import FontNotFound
 
 KNOWN_FONT_PATHS = (
     Path("/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf"),
@@ -24,10 +24,6 @@ KNOWN_FONT_PATHS = (
 )
 
 Font = ImageFont.FreeTypeFont
-
-
-class FontNotFound(MadoguchiError, FileNotFoundError):
-    """No font with Japanese glyphs is installed, and none was configured."""
 
 
 def _fc_list_japanese() -> Path | None:
@@ -44,13 +40,22 @@ def _fc_list_japanese() -> Path | None:
     return Path(files[0]) if files else None
 
 
+def check_font(path: Path) -> Path:
+    """``path``, once FreeType has loaded it as a font; FontNotFound says why it cannot."""
+    if not path.is_file():
+        raise FontNotFound(f"configured font {path} does not exist")
+    try:
+        load_font(path, 16)
+    except (OSError, ValueError) as e:
+        raise FontNotFound(f"{path} is not a font FreeType can load ({e})") from None
+    return path
+
+
 @functools.lru_cache(maxsize=4)
 def find_font(configured: Path | None = None) -> Path:
     """Return the path of a font that has Japanese glyphs, or raise :class:`FontNotFound`."""
     if configured is not None:
-        if not configured.is_file():
-            raise FontNotFound(f"configured font {configured} does not exist")
-        return configured
+        return check_font(configured)
     for path in KNOWN_FONT_PATHS:
         if path.is_file():
             return path

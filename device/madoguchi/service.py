@@ -28,7 +28,7 @@ from madoguchi import __version__, seccomp
 from madoguchi.audit import AuditLog, verify
 from madoguchi.config import DEFAULT_PATH, Config, load
 from madoguchi.counter import make_counter
-from madoguchi.errors import DeviceNotFound, MadoguchiError
+from madoguchi.errors import ConfigError, DeviceNotFound, MadoguchiError
 from madoguchi.fonts import find_font
 from madoguchi.hardware import Display, Hardware, make_display, make_hardware
 from madoguchi.outcome import TransactionResult
@@ -105,6 +105,9 @@ def _load_engine(config: Config) -> FaceEngine:
     return FaceEngine.load(config.models.dir)
 
 
+EX_CONFIG = 78
+"""sysexits.h's configuration error: systemd's RestartPreventExitStatus keeps it from looping."""
+
 # How often a device missing at start-up is looked for again; well inside WatchdogSec / 2.
 RETRY_SECONDS = 5.0
 
@@ -123,7 +126,6 @@ def wait_for_hardware(
     there, on the LCD, in words staff can act on; it is looked for again every RETRY_SECONDS, so
     plugging it in starts the counter. The LCD stays open meanwhile and becomes the counter's.
     """
-    settings = config.hardware.settings()
     display: tuple[Display, str] | None = None
     reported: set[str] = set()  # each problem goes into the journal once, not every retry
 
@@ -134,14 +136,14 @@ def wait_for_hardware(
 
     while True:
         try:
-            return make(settings, opened={"display": display} if display else None)
+            return make(config.hardware, opened={"display": display} if display else None)
         except DeviceNotFound as missing:
             report(f"waiting for a device: {missing}")
             notifier.notify(ready=1, status=f"waiting: {missing}")
             notifier.watchdog()
             if display is None and missing.device != "display":
                 try:
-                    display = open_display(settings)
+                    display = open_display(config.hardware)
                 except DeviceNotFound as no_lcd:
                     report(f"cannot say so on the LCD: {no_lcd}")
             if display is not None and missing.device is not None:
@@ -170,13 +172,16 @@ def run_daemon(config_path: Path) -> int:
         config = load(config_path)
     except MadoguchiError as error:
         log.error("%s", error)
-        return 78  # EX_CONFIG: systemd's RestartPreventExitStatus keeps it from looping
+        return EX_CONFIG
     harden()
     seccomp.install()  # no AF_INET/AF_INET6 sockets, on every thread, however the daemon was started
     try:
         find_font(config.counter.font)
         engine = _load_engine(config)
         hardware = wait_for_hardware(config, notifier)
+    except ConfigError as error:  # e.g. no Japanese font, or a SANE option the scanner refuses
+        log.error("cannot start: %s", error)
+        return EX_CONFIG
     except MadoguchiError as error:
         log.error("cannot start: %s", error)
         return 1
@@ -288,7 +293,7 @@ def selftest(config_path: Path, *, scan: bool, print_slip: bool) -> int:
         _check("models", lambda: _check_models(config)),
     ]
     try:
-        hardware = make_hardware(config.hardware.settings())
+        hardware = make_hardware(config.hardware)
     except MadoguchiError as error:
         print(f"FAIL  devices: {error}")
         return 1
@@ -342,7 +347,7 @@ def _run_command(args: argparse.Namespace) -> int:
             config = load(args.config)
         except MadoguchiError as error:
             print(error, file=sys.stderr)
-            return 1
+            return EX_CONFIG
         print(f"{args.config}: valid ({config.counter.terminal_id}, threshold {config.counter.threshold})")
         return 0
     return run_daemon(args.config)

@@ -1,4 +1,5 @@
-"""What the transaction asks of each device: small protocols, so real drivers and doubles are swappable.
+"""What the transaction asks of each device: small protocols, so real drivers and doubles are swappable;
+the set of devices one daemon drives; and the base of each device's config section.
 
 Images cross these boundaries as RGB ``uint8`` arrays (H, W, 3) from the camera and scanner, and as
 Pillow images to the display and printer, which only receive what was already rendered.
@@ -6,13 +7,22 @@ Pillow images to the display and printer, which only receive what was already re
 
 from __future__ import annotations
 
-import contextlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 from PIL import Image
+
+from madoguchi.section import Section
+
+log = logging.getLogger(__name__)
+
+DEVICES = ("camera", "scanner", "display", "printer", "buttons")
+
+Opened = tuple[Any, str]
+"""An open device and its origin for the journal, e.g. "sane:epson2:libusb:001:004"."""
 
 
 @runtime_checkable
@@ -76,6 +86,32 @@ class Hardware:
     origin: dict[str, str]
 
     def close(self) -> None:
-        for device in (self.camera, self.scanner, self.display, self.printer, self.buttons):
-            with contextlib.suppress(Exception):  # closing must reach every device
-                device.close()
+        """Close every device; a failure is logged and the next device is still closed."""
+        for name in DEVICES:
+            close_logged(name, getattr(self, name), self.origin.get(name, "?"))
+
+
+def close_logged(name: str, device: Any, origin: str) -> None:
+    """Close ``device``, logging rather than raising a failure, so closing reaches every device."""
+    try:
+        device.close()
+    except Exception as error:
+        log.warning("closing the %s (%s) failed: %r", name, origin, error)
+
+
+class DeviceSection(Section):
+    """One device's ``[hardware.<device>]`` table: its ``driver`` and how to open it.
+
+    A section per driver lives beside that driver; the device's common keys (sizes, pins) live in a
+    base class, since the double is built from them too.
+    """
+
+    double: ClassVar[bool] = False
+    """Whether this driver is the device's double, used whatever ``hardware.kind`` says."""
+
+    def drivers(self) -> list[tuple[str, Callable[[], Opened]]]:
+        """The real drivers to try, in order, each named for the journal."""
+        return []
+
+    def open_double(self) -> Opened:
+        raise NotImplementedError

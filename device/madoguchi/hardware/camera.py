@@ -8,15 +8,19 @@ shape (H, W, 3) that the caller owns and may wipe; any driver failure is raised 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from os import PathLike
 from pathlib import Path
+from typing import ClassVar, Literal
 
 import cv2
 import numpy as np
 from PIL import Image
+from pydantic import Field
 
 from madoguchi.errors import CameraGone, DeviceClosed, DeviceNotFound
+from madoguchi.hardware.base import DeviceSection, Opened
+from madoguchi.section import by_driver
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".ppm", ".pgm"})
 
@@ -102,7 +106,16 @@ class PiCamera(_Camera):
         try:
             from picamera2 import Picamera2
         except ImportError as e:
-            raise DeviceNotFound(f"picamera2 is not installed ({e})") from e
+            raise DeviceNotFound(
+                f"picamera2 is not installed ({e}): apt install python3-picamera2, and create the venv "
+                "with --system-site-packages"
+            ) from e
+        except Exception as e:  # e.g. ValueError "numpy.dtype size changed" (picamera2 #1088, #1211)
+            raise DeviceNotFound(
+                f"picamera2 cannot be loaded ({type(e).__name__}: {e}): its apt-built modules (simplejpeg, "
+                "libcamera) need the system's numpy; remove the venv's own numpy (pip uninstall numpy) "
+                "or pin it to the version apt installed"
+            ) from e
         try:
             if number >= len(Picamera2.global_camera_info()):
                 raise DeviceNotFound(f"no CSI camera number {number}")
@@ -133,10 +146,16 @@ class PiCamera(_Camera):
             raise CameraGone(f"picamera2 gave no frame: {e!r}") from e
 
     def _stop(self) -> None:
-        self._camera.stop()
+        try:
+            self._camera.stop()
+        except Exception as e:
+            raise CameraGone(f"picamera2 failed to stop: {e!r}") from e
 
     def _close(self) -> None:
-        self._camera.close()
+        try:
+            self._camera.close()
+        except Exception as e:
+            raise CameraGone(f"picamera2 failed to close: {e!r}") from e
 
 
 class OpenCVCamera(_Camera):
@@ -171,7 +190,10 @@ class OpenCVCamera(_Camera):
         probe.release()
 
     def _open(self) -> cv2.VideoCapture | None:
-        capture = cv2.VideoCapture(self._source, self._api)
+        try:
+            capture = cv2.VideoCapture(self._source, self._api)
+        except cv2.error:  # e.g. a GStreamer pipeline that does not parse
+            return None
         if not capture.isOpened():
             capture.release()
             return None
@@ -295,3 +317,102 @@ def _as_rgb(array: np.ndarray) -> np.ndarray:
     if array.dtype != np.uint8 or array.ndim != 3 or array.shape[2] != 3:
         raise ValueError(f"frames must be RGB uint8 (H, W, 3), not {array.dtype} {array.shape}")
     return array.copy()
+
+
+# --- [hardware.camera] ------------------------------------------------------------------------------
+
+
+class CameraSection(DeviceSection):
+    """Keys every camera driver has; the simulator's FileCamera uses them too."""
+
+    width: int = Field(
+        default=1280, title="Frame width", description="Pixels per frame row.", ge=320, le=4096
+    )
+    height: int = Field(
+        default=960, title="Frame height", description="Pixel rows per frame.", ge=240, le=3072
+    )
+
+    def open_double(self) -> Opened:
+        return FileCamera(size=(self.width, self.height)), "simulated:FileCamera"
+
+
+class _PiCameraKeys(CameraSection):
+    number: int = Field(
+        default=0, title="CSI camera", description="picamera2's camera number (0 is the first).", ge=0, le=7
+    )
+    timeout_s: float = Field(
+        default=2.0,
+        title="Frame timeout",
+        description="Seconds read() waits for a frame before the camera counts as gone.",
+        gt=0,
+        le=30,
+    )
+
+    def _picamera2(self) -> Opened:
+        camera = PiCamera(number=self.number, size=(self.width, self.height), timeout=self.timeout_s)
+        return camera, f"picamera2:{self.number}"
+
+
+class _OpenCVKeys(CameraSection):
+    source: str = Field(
+        default="0",
+        title="OpenCV source",
+        description='A V4L2 index ("0"), a device path ("/dev/video0"), or a GStreamer pipeline (any '
+        'string with "!", ending in appsink; it then sets the resolution itself).',
+        min_length=1,
+        max_length=2000,
+    )
+
+    def _opencv(self) -> Opened:
+        return OpenCVCamera(source=self.source, size=(self.width, self.height)), f"opencv:{self.source}"
+
+
+class AutoCameraConfig(_PiCameraKeys, _OpenCVKeys):
+    """driver = "auto": a CSI camera through picamera2, else ``source`` through OpenCV (the default)."""
+
+    driver: Literal["auto"] = Field(
+        default="auto",
+        title="Driver",
+        description="A CSI camera through picamera2, else ``source`` through OpenCV (the default).",
+    )
+
+    def drivers(self) -> list[tuple[str, Callable[[], Opened]]]:
+        return [("picamera2", self._picamera2), ("opencv", self._opencv)]
+
+
+class PiCameraConfig(_PiCameraKeys):
+    """driver = "picamera2": a Raspberry Pi CSI camera only."""
+
+    driver: Literal["picamera2"] = Field(
+        default="picamera2", title="Driver", description="A Raspberry Pi CSI camera only."
+    )
+
+    def drivers(self) -> list[tuple[str, Callable[[], Opened]]]:
+        return [("picamera2", self._picamera2)]
+
+
+class OpenCVCameraConfig(_OpenCVKeys):
+    """driver = "opencv": a USB/V4L2 camera or a GStreamer pipeline (Jetson, PC)."""
+
+    driver: Literal["opencv"] = Field(
+        default="opencv",
+        title="Driver",
+        description="A USB/V4L2 camera or a GStreamer pipeline (Jetson, PC).",
+    )
+
+    def drivers(self) -> list[tuple[str, Callable[[], Opened]]]:
+        return [("opencv", self._opencv)]
+
+
+class FileCameraConfig(CameraSection):
+    """driver = "file": the simulator's FileCamera, whatever ``hardware.kind`` says."""
+
+    driver: Literal["file"] = Field(
+        default="file",
+        title="Driver",
+        description="The simulator's FileCamera, whatever ``hardware.kind`` says.",
+    )
+    double: ClassVar[bool] = True
+
+
+CameraConfig = by_driver(AutoCameraConfig | PiCameraConfig | OpenCVCameraConfig | FileCameraConfig, "auto")

@@ -95,7 +95,7 @@ class Desk:
         **counter_options: Any,
     ) -> None:
         self._owns_hardware = hardware is None
-        hardware = hardware or make_hardware(config.hardware.settings())
+        hardware = hardware or make_hardware(config.hardware)
         self.display = RecordingDisplay(hardware.display)
         self.printer = RecordingPrinter(hardware.printer)
         self.hardware = dataclasses.replace(hardware, display=self.display, printer=self.printer)
