@@ -6,7 +6,6 @@ import errno
 import json
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -193,23 +192,6 @@ def test_an_audit_path_that_is_a_directory_is_unavailable(tmp_path):
 
 
 # --- a real full file system ---
-
-
-@pytest.fixture
-def small_tmpfs(tmp_path):
-    mount_point = tmp_path / "mnt"
-    mount_point.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", str(mount_point)],
-        capture_output=True,
-        check=False,
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
-    try:
-        yield mount_point
-    finally:
-        subprocess.run(["umount", "--lazy", str(mount_point)], check=True)
 
 
 def fill(directory: Path) -> Path:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +21,7 @@ from madoguchi.audit.files import Files
 from madoguchi.screens import Look, out_of_service_screen
 from madoguchi.simulate.harness import Desk
 from madoguchi.state import State
+from test_audit_disk import fill
 
 GENUINE = 7
 
@@ -162,36 +162,13 @@ def test_a_disk_that_fills_mid_transaction_keeps_the_record_and_writes_it_later(
         desk.close()
 
 
-@pytest.fixture
-def small_tmpfs(tmp_path):
-    mount_point = tmp_path / "mnt"
-    mount_point.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", str(mount_point)],
-        capture_output=True,
-        check=False,
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
-    try:
-        yield mount_point
-    finally:
-        subprocess.run(["umount", "--lazy", str(mount_point)], check=True)
-
-
 def test_a_real_full_disk_at_the_counter(simulated_hardware, small_tmpfs):
     desk = marker_desk(simulated_hardware, counter_settings(small_tmpfs))
     try:
         visit(desk)
         desk.press("start")
         assert desk.next_report().result.number == 1
-        filler = small_tmpfs / "filler"
-        with filler.open("wb", buffering=0) as handle:
-            try:
-                while True:
-                    handle.write(b"\0" * 4096)
-            except OSError as error:
-                assert error.errno == errno.ENOSPC
+        filler = fill(small_tmpfs)
         visit(desk)
         desk.press("start")
         desk.wait_for(State.OUT_OF_SERVICE)
