@@ -160,6 +160,8 @@ class Counter:
         self.state = State.STOPPED  # until run() starts serving
         self.events: queue.SimpleQueue[Event | Call] = queue.SimpleQueue()
         self._deferred: list[Call] = []  # calls that came during a transaction, run after it
+        self.serving: int | None = None
+        """The number of the transaction under way, if any."""
         self._result_until: float | None = None
         self._stopping = False
         self._shown: list[str] = []
@@ -325,7 +327,9 @@ class Counter:
 
     def _call(self, call: Call) -> None:
         call.run(self)
-        if call.redraw:
+        if call.redraw and self._result_until is not None and self._screen is not None:
+            self._show(self._screen(self._notice))  # the last result stays for staff to read
+        elif call.redraw:
             self._show_idle()
 
     def _take(self, call: Call) -> None:
@@ -355,6 +359,7 @@ class Counter:
             self.recorder.next_number(), self.now(), self.mode, self.settings.threshold, INTERRUPTED
         )
         self.recorder.begin(cut_off)
+        self.serving = cut_off.number
         self._shown, self._notice = [], None
         log.info("transaction %d: start (%s)", cut_off.number, self.mode)
         started = self.clock()
@@ -368,6 +373,7 @@ class Counter:
             self.clock() - started,
         )
         self._result_until = self.clock() + self.settings.result_seconds
+        self.serving = None
         self.enter(State.IDLE)  # the result stays on screen until result_seconds pass or a button
         report = Report(result, tuple(self._shown), slip_printed)
         for observer in self.observers:

@@ -167,19 +167,22 @@ def parse_request(message: dict[str, Any]) -> tuple[str, Arguments]:
 _SCALARS = (str, int, float, bool, type(None))
 
 
-def _plain(annotation: Any) -> bool:
-    """Whether ``annotation`` is a scalar, an Answer, or a list/tuple/str-keyed dict of them."""
-    if annotation in _SCALARS:
+def _plain(annotation: Any, *, in_collection: bool = False) -> bool:
+    """Whether ``annotation`` is a scalar or an Answer; a list of words or of Answers; or a map
+    from words to scalars. A list of numbers is refused: it is what a descriptor or landmarks are."""
+    if annotation in (str, type(None)) or (annotation in _SCALARS and not in_collection):
         return True
     if isinstance(annotation, type) and issubclass(annotation, Answer):
         return True
     origin, parts = typing.get_origin(annotation), typing.get_args(annotation)
-    if origin in (Union, types.UnionType, list, tuple):
-        return all(part is Ellipsis or _plain(part) for part in parts)
-    if origin is dict:
-        return parts[0] is str and _plain(parts[1])
-    if origin is Literal:
-        return all(isinstance(part, _SCALARS) for part in parts)
+    if origin in (Union, types.UnionType):
+        return all(_plain(part, in_collection=in_collection) for part in parts)
+    if origin is list and not in_collection:
+        return _plain(parts[0], in_collection=True)
+    if origin is dict and not in_collection:
+        value = parts[1]
+        choices = typing.get_args(value) if typing.get_origin(value) in (Union, types.UnionType) else (value,)
+        return parts[0] is str and all(choice in _SCALARS for choice in choices)
     return False
 
 
@@ -216,6 +219,8 @@ class DeviceAnswer(Answer):
 class StatusAnswer(Answer):
     pid: int
     state: str
+    transaction: int | None
+    """The transaction under way (its number), if any."""
     uptime_s: float
     version: str
     models: dict[str, str]

@@ -167,6 +167,7 @@ def _status(daemon: Daemon, counter: Counter) -> p.StatusAnswer:
     return p.StatusAnswer(
         pid=os.getpid(),
         state=counter.state.value,
+        transaction=counter.serving,
         uptime_s=round(time.monotonic() - daemon.started, 1),
         version=__version__,
         models=daemon.models,

@@ -1,0 +1,138 @@
+"""The daemon started as `madoguchi run --config X` on simulated hardware, with its control socket.
+
+``start(box)`` runs it as a subprocess; with ``sandbox=True`` it runs in its own mount namespace
+where every writable file system is read-only except ``box`` (the config, the audit record and the
+socket), with no capabilities and unlimited locked memory: the view a systemd unit gives it, so
+``privacy-check`` can pass. ``probe`` is Python run inside the daemon's process before it starts,
+as tests/daemon_probe.py does (e.g. to replace seccomp.install or to open a socket).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from madoguchi.control import SOCKET_ENV
+from madoguchi.control.client import Unavailable, ask
+from madoguchi.privacy_check import PSEUDO_FS
+
+COUNTER = '[counter]\nmunicipality = "テスト市"\nterminal_id = "test-01"\nthreshold = 60\n'
+COUNTER += "capture_seconds = 0.5\nresult_seconds = 1.0\n"
+
+RUN = r"""
+import sys
+exec(sys.argv[1])
+from madoguchi import cli
+sys.exit(cli.main(["run", "--config", sys.argv[2]]))
+"""
+
+# In the new mount namespace: box stays writable, every other writable file system becomes read-only.
+REMOUNT = r"""
+import subprocess, sys
+box, pseudo = sys.argv[1], set(sys.argv[2].split(","))
+subprocess.run(["mount", "--bind", box, box], check=True)
+for line in open("/proc/self/mountinfo").read().splitlines():
+    left, _, right = line.partition(" - ")
+    point, options = left.split()[4], left.split()[5].split(",")
+    if "rw" in options and right.split()[0] not in pseudo and point != box:
+        subprocess.run(["mount", "-o", "remount,bind,ro", point.replace("\\040", " ")], check=True)
+"""
+
+
+@dataclass
+class Daemon:
+    box: Path
+    config: Path
+    socket: Path
+    process: subprocess.Popen
+    log: Path
+
+    def ask(self, command: str, **arguments):
+        return ask(command, path=self.socket, **arguments)
+
+    def cli(self, *args: str, user: int | None = None) -> subprocess.CompletedProcess[str]:
+        """`madoguchi ARGS --socket S --config C` as a technician would run it."""
+        command = [
+            sys.executable,
+            "-m",
+            "madoguchi",
+            *args,
+            "--socket",
+            str(self.socket),
+            "--config",
+            str(self.config),
+        ]
+        return subprocess.run(command, capture_output=True, text=True, check=False, env=os.environ.copy())
+
+    def cli_json(self, *args: str) -> tuple[int, dict]:
+        result = self.cli(*args, "--json")
+        assert result.stdout, result.stderr
+        return result.returncode, json.loads(result.stdout)
+
+    def stop(self) -> int:
+        """SIGTERM, and its exit status. After a scan through SANE's test backend the daemon dies of
+        the signal itself (-15) instead of stopping cleanly (0): libsane resets SIGTERM's handler."""
+        self.process.terminate()
+        try:
+            return self.process.wait(timeout=60)
+        finally:
+            self.process.kill()
+
+
+def require_engine() -> None:
+    from madoguchi.engine import FaceEngine
+    from madoguchi.errors import ModelError
+
+    try:
+        FaceEngine.load()
+    except ModelError as error:
+        pytest.skip(f"the face engine's models are not built yet: {error}")
+
+
+def start(box: Path, *, log: Path, sandbox: bool = False, probe: str = "", counter: str = COUNTER) -> Daemon:
+    """Start the daemon with its files in ``box``; return once its control socket answers."""
+    require_engine()
+    box.mkdir(parents=True, exist_ok=True)
+    config = box / "config.toml"
+    config.write_text(
+        f'{counter}[hardware]\nkind = "simulated"\n[storage]\naudit_path = "{box / "audit.jsonl"}"\n'
+    )
+    socket = box / "control.sock"
+    command = [sys.executable, "-c", RUN, probe, str(config)]
+    preexec = None
+    if sandbox:
+        for tool in ("unshare", "setpriv", "mount"):
+            if shutil.which(tool) is None:
+                pytest.skip(f"{tool} is needed to sandbox the daemon")
+        remount = [sys.executable, "-c", REMOUNT, str(box), ",".join(sorted(PSEUDO_FS))]
+        drop = ["setpriv", "--inh-caps=-all", "--bounding-set=-all", "--"]
+        script = f"{subprocess.list2cmdline(remount)} && exec {subprocess.list2cmdline(drop + command)}"
+        command = ["unshare", "--mount", "--propagation", "private", "sh", "-c", script]
+
+        def preexec() -> None:  # as LimitMEMLOCK=infinity in the unit
+            resource.setrlimit(resource.RLIMIT_MEMLOCK, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+
+    env = os.environ | {SOCKET_ENV: str(socket), "PYTHONDONTWRITEBYTECODE": "1"}
+    with log.open("w") as stderr:
+        process = subprocess.Popen(command, env=env, stdout=stderr, stderr=stderr, preexec_fn=preexec)
+    daemon = Daemon(box, config, socket, process, log)
+    deadline = time.monotonic() + 180  # only so that a daemon that never starts cannot hang the suite
+    while True:
+        try:
+            daemon.ask("version")
+            return daemon
+        except Unavailable:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail(f"the daemon did not start ({process.poll()}):\n{log.read_text()}")
+            threading.Event().wait(0.2)
