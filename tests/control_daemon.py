@@ -13,6 +13,7 @@ import json
 import os
 import resource
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -22,8 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from madoguchi.control import SOCKET_ENV
-from madoguchi.control.client import Unavailable, ask
+from madoguchi.control import SOCKET_ENV, protocol
+from madoguchi.control.client import Unavailable, ask, exchange
 from madoguchi.privacy_check import PSEUDO_FS
 
 COUNTER = '[counter]\nmunicipality = "テスト市"\nterminal_id = "test-01"\nthreshold = 60\n'
@@ -34,6 +35,14 @@ import sys
 exec(sys.argv[1])
 from madoguchi import cli
 sys.exit(cli.main(["run", "--config", sys.argv[2]]))
+"""
+
+# As systemd hands a socket unit's socket to its service (sd_listen_fds(3)), then exec.
+ACTIVATE = r"""
+import os, sys
+os.dup2(int(sys.argv[1]), 3)
+os.environ |= {"LISTEN_PID": str(os.getpid()), "LISTEN_FDS": "1"}
+os.execv(sys.argv[2], sys.argv[2:])
 """
 
 # In the new mount namespace: box stays writable, every other writable file system becomes read-only.
@@ -89,6 +98,28 @@ class Daemon:
             self.process.kill()
 
 
+def ask_as(uid: int, path: Path, groups: tuple[int, ...] = ()) -> dict:
+    """The daemon's reply to ``status`` asked by a forked child that has become ``uid`` (in ``groups``)."""
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        try:
+            os.close(read_end)
+            os.setgroups(list(groups))
+            os.setgid(uid)
+            os.setuid(uid)
+            reply = exchange(protocol.request("status"), path=path, timeout=60)
+        except BaseException as error:
+            reply = {"exception": repr(error)}
+        os.write(write_end, json.dumps(reply).encode())
+        os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as answer:
+        data = answer.read()
+    os.waitpid(child, 0)
+    return json.loads(data)
+
+
 def require_engine() -> None:
     from madoguchi.engine import FaceEngine
     from madoguchi.errors import ModelError
@@ -99,17 +130,34 @@ def require_engine() -> None:
         pytest.skip(f"the face engine's models are not built yet: {error}")
 
 
-def start(box: Path, *, log: Path, sandbox: bool = False, probe: str = "", counter: str = COUNTER) -> Daemon:
-    """Start the daemon with its files in ``box``; return once its control socket answers."""
+def start(
+    box: Path,
+    *,
+    log: Path,
+    sandbox: bool = False,
+    probe: str = "",
+    counter: str = COUNTER,
+    listener: socket.socket | None = None,
+) -> Daemon:
+    """Start the daemon with its files in ``box``; return once its control socket answers.
+
+    ``listener``: a listening socket passed in as systemd's socket activation would (fd 3,
+    LISTEN_FDS=1, LISTEN_PID); the daemon then binds nothing itself.
+    """
     require_engine()
     box.mkdir(parents=True, exist_ok=True)
     config = box / "config.toml"
     config.write_text(
         f'{counter}[hardware]\nkind = "simulated"\n[storage]\naudit_path = "{box / "audit.jsonl"}"\n'
     )
-    socket = box / "control.sock"
+    path = box / "control.sock"
     command = [sys.executable, "-c", RUN, probe, str(config)]
     preexec = None
+    pass_fds: tuple[int, ...] = ()
+    if listener is not None:
+        pass_fds = (listener.fileno(),)
+        path = Path(listener.getsockname())
+        command = [sys.executable, "-c", ACTIVATE, str(listener.fileno()), *command]
     if sandbox:
         for tool in ("unshare", "setpriv", "mount"):
             if shutil.which(tool) is None:
@@ -122,16 +170,18 @@ def start(box: Path, *, log: Path, sandbox: bool = False, probe: str = "", count
         def preexec() -> None:  # as LimitMEMLOCK=infinity in the unit
             resource.setrlimit(resource.RLIMIT_MEMLOCK, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
 
-    env = os.environ | {SOCKET_ENV: str(socket), "PYTHONDONTWRITEBYTECODE": "1"}
+    env = os.environ | {SOCKET_ENV: str(box / "control.sock"), "PYTHONDONTWRITEBYTECODE": "1"}
     with log.open("w") as stderr:
-        process = subprocess.Popen(command, env=env, stdout=stderr, stderr=stderr, preexec_fn=preexec)
-    daemon = Daemon(box, config, socket, process, log)
+        process = subprocess.Popen(
+            command, env=env, stdout=stderr, stderr=stderr, preexec_fn=preexec, pass_fds=pass_fds
+        )
+    daemon = Daemon(box, config, path, process, log)
     deadline = time.monotonic() + 180  # only so that a daemon that never starts cannot hang the suite
     while True:
         try:
-            daemon.ask("version")
+            ask("version", path=path, timeout=10)
             return daemon
-        except Unavailable:
+        except (Unavailable, TimeoutError):
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
                 pytest.fail(f"the daemon did not start ({process.poll()}):\n{log.read_text()}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import socket
 import struct
@@ -14,9 +13,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from control_daemon import Daemon, start
+from control_daemon import Daemon, ask_as, start
 from madoguchi.control import protocol
-from madoguchi.control.client import exchange
 from madoguchi.engine.models import MANIFEST, models_dir
 
 COMMANDS = (
@@ -197,7 +195,7 @@ def test_a_user_outside_the_group_is_refused(tmp_path):
         running = start(box, log=tmp_path / "daemon.log")
         try:
             running.socket.chmod(0o666)  # so that the kernel lets the peer in and the daemon decides
-            reply = _as_user(65534, running.socket)
+            reply = ask_as(65534, running.socket)
             assert reply == {
                 "v": 1,
                 "ok": False,
@@ -209,28 +207,6 @@ def test_a_user_outside_the_group_is_refused(tmp_path):
         assert "control socket: refused nobody (uid 65534" in running.log.read_text()
     finally:
         shutil.rmtree(box)
-
-
-def _as_user(uid: int, path: Path, groups: tuple[int, ...] = ()) -> dict:
-    """Ask for the status from a forked child that has become ``uid``."""
-    read_end, write_end = os.pipe()
-    child = os.fork()
-    if child == 0:  # pragma: no cover - runs in the child
-        try:
-            os.close(read_end)
-            os.setgroups(list(groups))
-            os.setgid(uid)
-            os.setuid(uid)
-            reply = exchange(protocol.request("status"), path=path, timeout=60)
-        except BaseException as error:
-            reply = {"exception": repr(error)}
-        os.write(write_end, json.dumps(reply).encode())
-        os._exit(0)
-    os.close(write_end)
-    with os.fdopen(read_end, "rb") as answer:
-        data = answer.read()
-    os.waitpid(child, 0)
-    return json.loads(data)
 
 
 def _raw(path: Path, payload: bytes) -> dict:
@@ -269,6 +245,34 @@ def test_malformed_or_oversized_requests_are_answered_with_an_error(shared_daemo
     reply = _raw(shared_daemon.socket, payload)
     assert reply["ok"] is False and reply["error"]["code"] == code, reply
     assert shared_daemon.ask("status")[0]["state"] == "idle"  # and the daemon serves on
+
+
+def test_socket_passed_by_systemd_is_used(tmp_path):
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(tmp_path / "activated.sock"))
+    listener.listen(8)
+    with listener:
+        running = start(tmp_path / "box", log=tmp_path / "daemon.log", listener=listener)
+        try:
+            assert running.socket == tmp_path / "activated.sock"
+            assert running.ask("status")[0]["state"] == "idle"
+            assert not (tmp_path / "box" / "control.sock").exists()  # it bound nothing itself
+        finally:
+            running.stop()
+    assert "control socket: listening (from systemd)" in running.log.read_text()
+
+
+def test_press_is_refused_unless_the_hardware_is_simulated(shared_daemon, tmp_path):
+    from madoguchi.config import parse
+    from madoguchi.control.requests import press
+
+    class Shared:
+        config = parse({"counter": {"municipality": "x", "terminal_id": "t", "threshold": 1}})
+        tally = None
+
+    with pytest.raises(protocol.ProtocolError, match="simulated") as refused:
+        press(Shared, None, protocol.PressArguments(button="start"))  # type: ignore[arg-type]
+    assert refused.value.code == "not_allowed"
 
 
 def test_selftest_runs_directly_when_no_daemon_runs(tmp_path):

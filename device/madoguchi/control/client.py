@@ -50,7 +50,10 @@ def exchange(message: dict[str, Any], *, path: Path | None = None, timeout: floa
             raise Refused(
                 "refused", f"{path}: permission denied (is this user in group madoguchi-tech?)"
             ) from None
-        p.send_frame(sock, message)
+        try:
+            p.send_frame(sock, message)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # refused before the request was read: the reason is waiting to be read
         try:
             return p.read_frame(sock)
         except p.ProtocolError as error:
