@@ -2,7 +2,7 @@
 
 ``start(box)`` runs it as a subprocess; with ``sandbox=True`` it runs in its own mount namespace
 where every writable file system is read-only except ``box`` (the config, the audit record and the
-socket), with no capabilities and unlimited locked memory: the view a systemd unit gives it, so
+socket), with no capabilities but CAP_IPC_LOCK: the view a systemd unit gives it, so
 ``privacy-check`` can pass. ``probe`` is Python run inside the daemon's process before it starts,
 as tests/daemon_probe.py does (e.g. to replace seccomp.install or to open a socket).
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import shutil
 import socket
 import subprocess
@@ -152,7 +151,6 @@ def start(
     )
     path = box / "control.sock"
     command = [sys.executable, "-c", RUN, probe, str(config)]
-    preexec = None
     pass_fds: tuple[int, ...] = ()
     if listener is not None:
         pass_fds = (listener.fileno(),)
@@ -163,18 +161,18 @@ def start(
             if shutil.which(tool) is None:
                 pytest.skip(f"{tool} is needed to sandbox the daemon")
         remount = [sys.executable, "-c", REMOUNT, str(box), ",".join(sorted(PSEUDO_FS))]
-        drop = ["setpriv", "--inh-caps=-all", "--bounding-set=-all", "--"]
+        # No capabilities but CAP_IPC_LOCK: the unit's LimitMEMLOCK=infinity instead needs
+        # CAP_SYS_RESOURCE here, which a container may not have.
+        drop = ["setpriv", "--inh-caps=-all", "--bounding-set=-all,+ipc_lock", "--"]
         script = f"{subprocess.list2cmdline(remount)} && exec {subprocess.list2cmdline(drop + command)}"
         command = ["unshare", "--mount", "--propagation", "private", "sh", "-c", script]
 
-        def preexec() -> None:  # as LimitMEMLOCK=infinity in the unit
-            resource.setrlimit(resource.RLIMIT_MEMLOCK, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
-
     env = os.environ | {SOCKET_ENV: str(box / "control.sock"), "PYTHONDONTWRITEBYTECODE": "1"}
+    if sandbox:  # as PrivateTmp=: python-escpos keeps a pickle of its printer profiles there
+        (box / "tmp").mkdir(exist_ok=True)
+        env["TMPDIR"] = str(box / "tmp")
     with log.open("w") as stderr:
-        process = subprocess.Popen(
-            command, env=env, stdout=stderr, stderr=stderr, preexec_fn=preexec, pass_fds=pass_fds
-        )
+        process = subprocess.Popen(command, env=env, stdout=stderr, stderr=stderr, pass_fds=pass_fds)
     daemon = Daemon(box, config, path, process, log)
     deadline = time.monotonic() + 180  # only so that a daemon that never starts cannot hang the suite
     while True:

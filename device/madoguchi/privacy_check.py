@@ -40,7 +40,10 @@ PROMISES = {
         "デーモン自身のフィルターで、ローカル以外の通信口は作れない",
         "Its own filter refuses every socket but local ones (AF_UNIX, AF_NETLINK)",
     ),
-    "capabilities": Text("特権（capability）を一つも持たない", "It holds no privileges (capabilities)"),
+    "capabilities": Text(
+        "特権（capability）を持たない（メモリをロックする権限を除く）",
+        "It holds no privileges (capabilities), except perhaps the one to lock its memory",
+    ),
     "memory_locked": Text(
         "メモリがロックされ、スワップに書き出されない", "Its memory is locked, so never written to swap"
     ),
@@ -121,6 +124,9 @@ UNIT_EXPECTED = {
     "CapabilityBoundingSet": "",
     "RestrictAddressFamilies": "AF_UNIX AF_NETLINK",
 }
+CAP_IPC_LOCK = 1 << 14
+"""Lets a process lock its memory (so never swapped): the one capability the promises allow, for a
+system where LimitMEMLOCK=infinity cannot be given."""
 MAX_FILES = 100_000
 SHOWN = 40
 """Findings listed per promise in words; --json lists all."""
@@ -306,6 +312,8 @@ def kind_of(path: Path) -> tuple[str, bool]:
     for magic, offset, name in MAGIC:
         if head[offset : offset + len(magic)] == magic:
             return name, False
+    if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
+        return _pickle_kind(path)
     if head[:2] == b"BM" and len(head) >= 6 and int.from_bytes(head[2:6], "little") == info.st_size:
         return "BMP image", False
     if re.match(rb"P[1-7][ \t\r\n]", head[:3]):
@@ -328,6 +336,15 @@ def kind_of(path: Path) -> tuple[str, bool]:
             if info.st_size == width * height * channels:
                 return f"raw pixels? ({width}x{height}x{channels} bytes)", False
     return f"binary data of unknown kind ({info.st_size} bytes)", False
+
+
+def _pickle_kind(path: Path) -> tuple[str, bool]:
+    """A Python pickle (python-escpos keeps its printer profiles in one, in the private /tmp):
+    allowed unless it refers to an array or image type."""
+    data = path.read_bytes()
+    if any(name in data for name in (b"numpy", b"ndarray", b"PIL", b"array")):
+        return "Python pickle holding arrays or images", False
+    return "Python pickle (no arrays or images)", True
 
 
 def _text_kind(path: Path, size: int) -> tuple[str, bool]:
@@ -390,7 +407,7 @@ def check(pid: int, own_filter: bool | None, *, audit_dir: str | None = None) ->
         None: "the daemon could not be asked over its control socket",
     }
     promises.append(Promise("own_filter", own_filter is True, said[own_filter]))
-    capabilities = int(fields.get("CapEff", "0"), 16)
+    capabilities = int(fields.get("CapEff", "0"), 16) & ~CAP_IPC_LOCK
     promise(
         "capabilities", lambda: Promise("capabilities", capabilities == 0, f"CapEff={fields.get('CapEff')}")
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 from pathlib import Path
 from typing import Any
@@ -50,10 +51,9 @@ def exchange(message: dict[str, Any], *, path: Path | None = None, timeout: floa
             raise Refused(
                 "refused", f"{path}: permission denied (is this user in group madoguchi-tech?)"
             ) from None
-        try:
+        # Refused before the request was read: the reason is waiting to be read all the same.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             p.send_frame(sock, message)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # refused before the request was read: the reason is waiting to be read
         try:
             return p.read_frame(sock)
         except p.ProtocolError as error:
