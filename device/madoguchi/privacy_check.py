@@ -13,10 +13,12 @@ archives, and any other binary data. Run it as root (the daemon's /proc entries 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
 import os
 import re
 import shutil
+import socket
 import stat
 import subprocess
 from collections.abc import Callable, Iterator
@@ -251,9 +253,35 @@ def sockets(pid: int) -> list[dict[str, str]]:
             if len(parts) > column:
                 families.setdefault(parts[column], family)
     return [
-        {"fd": fd, "inode": inode, "family": families.get(inode, "unknown")}
+        {"fd": fd, "inode": inode, "family": families.get(inode) or _family_of(pid, int(fd))}
         for inode, fd in sorted(inodes.items(), key=lambda item: int(item[1]))
     ]
+
+
+PIDFD_GETFD = 438  # the same number on every architecture
+
+
+def _family_of(pid: int, fd: int) -> str:
+    """The family of a socket the kernel's tables do not list (e.g. never bound): asked of a copy
+    of the daemon's descriptor (pidfd_getfd(2), Linux 5.6+, as root)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    try:
+        pidfd = os.pidfd_open(pid)
+    except OSError:
+        return "unknown"
+    try:
+        copy = libc.syscall(PIDFD_GETFD, pidfd, fd, 0)
+        if copy < 0:
+            return "unknown"
+        sock = socket.socket(fileno=copy)
+        try:
+            return socket.AddressFamily(sock.family).name
+        except ValueError:
+            return f"family {sock.family}"
+        finally:
+            sock.close()  # our copy only; the daemon's descriptor stays open
+    finally:
+        os.close(pidfd)
 
 
 def unit_properties() -> dict[str, str] | None:
