@@ -54,7 +54,8 @@ def send_frame(sock: socket.socket, message: dict[str, Any]) -> None:
     body = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode()
     if len(body) > MAX_FRAME:
         raise ProtocolError("too_large", f"message of {len(body)} bytes (at most {MAX_FRAME})")
-    sock.sendall(_HEADER.pack(len(body)) + body)
+    # MSG_NOSIGNAL: a peer gone early is an error here, not SIGPIPE (libsane may have reset its handler).
+    sock.sendall(_HEADER.pack(len(body)) + body, socket.MSG_NOSIGNAL)
 
 
 def _read_exactly(sock: socket.socket, size: int) -> bytes:
