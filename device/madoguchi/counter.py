@@ -66,7 +66,8 @@ class Call:
     ``work(counter)`` runs once, fully or not at all: :meth:`wait` withdraws a call that has not
     started when its time is up (raising Busy). ``between_steps``: it only reads the counter, so it
     may run between two steps of a transaction; any other call waits until no visitor is served.
-    ``redraw``: it used the LCD, so the idle screen is shown again afterwards.
+    ``redraw``: it used the LCD, so what was there (a result staff are reading, or the idle screen)
+    is shown again afterwards.
     """
 
     def __init__(

@@ -537,8 +537,9 @@ def check(pid: int, own_filter: bool | None, *, audit_dir: str | None = None) ->
                 files.append({"path": shown, "kind": kind, "ok": allowed})
                 if not allowed:
                     bad.append(f"{shown}: {kind}")
+        unscanned = f"; not scanned, writable as a whole: {', '.join(wrong)}" if wrong else ""
         return Promise(
-            "files", not bad, f"{len(files)} entries checked under {len(writable)} writable places", bad
+            "files", not bad, f"{len(files)} entries checked in {len(writable)} places{unscanned}", bad
         )
 
     promise("files", file_promise)

@@ -110,6 +110,16 @@ def _emit(args: argparse.Namespace, command: str, code: int, data: Any, lines: l
     return code
 
 
+def _refused(args: argparse.Namespace, command: str, error: Refused) -> int:
+    """The daemon's error answer, said, with its exit code."""
+    # busy, refused, or a request this version of the daemon does not take: unavailable
+    failed = CONFIG if command == "config_set" else FAILED
+    code = failed if error.code == "failed" else UNAVAILABLE
+    key = error.code if error.code in ("busy", "refused") else "failed"
+    words = f"{say(key, _language(args))}: {error}"
+    return _emit(args, command, code, {"error": error.code, "message": str(error)}, [words])
+
+
 def _through_daemon(
     args: argparse.Namespace,
     command: str,
@@ -129,16 +139,7 @@ def _through_daemon(
             [f"{say('unavailable', language)}: {error}"],
         )
     except Refused as error:
-        code = (
-            CONFIG
-            if (command == "config_set" and error.code == "failed")
-            else (FAILED if error.code == "failed" else UNAVAILABLE)
-        )
-        if error.code in ("busy", "refused"):
-            words = f"{say(error.code, language)}: {error}"
-        else:
-            words = f"{say('failed', language)}: {error}"
-        return _emit(args, command, code, {"error": error.code, "message": str(error)}, [words])
+        return _refused(args, command, error)
     code, lines = render(data, language)
     if waited:
         lines.append(f"({say('waited', language)})")
@@ -246,8 +247,8 @@ def _selftest(args: argparse.Namespace) -> int:
             for name, _, detail in [rest.strip().partition(":")]
         ]
         return _emit(args, "selftest", code, {"ok": code == 0, "checks": checks, "direct": True}, [])
-    except Refused:
-        return _through_daemon(args, "selftest", _checks_lines, scan=args.scan, print_slip=args.print_slip)
+    except Refused as error:
+        return _refused(args, "selftest", error)
     code, lines = _checks_lines(data, language)
     if waited:
         lines.append(f"({say('waited', language)})")
