@@ -214,7 +214,7 @@ def start_control(config_path: Path, config: Config, counter: Counter) -> Contro
             path = socket_path()
             listener, where = bind(path, tech_gid), str(path)
     except OSError as error:
-        log.error(
+        log.warning(  # the counter serves visitors all the same
             "control socket: cannot open it (%s); technicians' commands will not reach the daemon", error
         )
         return None
