@@ -9,6 +9,7 @@ load the systemd unit's system-call allow list, as systemd would before exec.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from madoguchi import seccomp
+from madoguchi.control import SOCKET_ENV
 from madoguchi.errors import ModelError
 
 PROBE = r"""
@@ -97,7 +99,12 @@ def run_daemon_with_probe(tmp_path: Path, **setup: object) -> Probed:
     command = [sys.executable, "-c", PROBE, str(config), str(tmp_path / "notify"), json.dumps(setup)]
     with log.open("w") as stderr:
         daemon = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, text=True
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            env=os.environ | {SOCKET_ENV: str(tmp_path / "control.sock")},  # its control socket, here
         )
     hung = threading.Timer(180, daemon.kill)  # only so that a hung daemon cannot hang the suite
     hung.start()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from madoguchi import __version__, audit, service, simulate
+from madoguchi import __version__, audit, service, simulate, technician
 from madoguchi.bench import command as bench_command
 
 
@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.register(subparsers)
     audit.register(subparsers)
     bench_command.register(subparsers)
+    technician.register(subparsers)
     return parser
 
 

@@ -12,6 +12,10 @@ out of service, says why on the LCD and to systemd, and resumes by itself. A but
 silently dropped: START and MODE pressed while a transaction runs are
 answered on the screen (and logged), CANCEL stops the transaction at the next step or between two
 camera frames, and any press at the idle or result screen is acted on.
+
+A technician's request (:class:`Call`, from :mod:`madoguchi.control`) is queued like a button and
+run on this thread too, between visitors; one that only reads the counter may run between two
+steps of a transaction.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from PIL import Image
 from madoguchi.audit import AuditLog
 from madoguchi.capture import Assess, Watch
 from madoguchi.config import Config, CounterConfig
-from madoguchi.errors import AuditUnavailable, HardwareError, PrinterError, PrinterOutOfPaper
+from madoguchi.errors import AuditUnavailable, HardwareError, MadoguchiError, PrinterError, PrinterOutOfPaper
 from madoguchi.hardware.base import Hardware
 from madoguchi.outcome import INTERRUPTED, Mode, TransactionResult
 from madoguchi.presenter import Presenter
@@ -54,6 +58,59 @@ class Report:
     result: TransactionResult
     shown: tuple[str, ...]
     slip_printed: bool
+
+
+class Busy(MadoguchiError):
+    """A call was withdrawn: a visitor was being served for longer than its caller would wait."""
+
+
+class Call:
+    """A technician's request with a slot for its answer, run by the counter's thread.
+
+    ``work(counter)`` runs once, fully or not at all: :meth:`wait` withdraws a call that has not
+    started when its time is up (raising Busy). ``between_steps``: it only reads the counter, so it
+    may run between two steps of a transaction; any other call waits until no visitor is served.
+    ``redraw``: it used the LCD, so what was there (a result staff are reading, or the idle screen)
+    is shown again afterwards.
+    """
+
+    def __init__(
+        self, work: Callable[[Counter], object], *, between_steps: bool = False, redraw: bool = False
+    ) -> None:
+        self.work = work
+        self.between_steps = between_steps
+        self.redraw = redraw
+        self.waited = False
+        """It arrived during a transaction and was run after it."""
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._stage = "queued"  # then "running" or "withdrawn"
+        self._result: object = None
+        self._error: Exception | None = None
+
+    def run(self, counter: Counter) -> None:
+        with self._lock:
+            if self._stage == "withdrawn":
+                return
+            self._stage = "running"
+        try:
+            self._result = self.work(counter)
+        except Exception as error:  # the caller hears of it; the counter serves on
+            self._error = error
+        finally:
+            self._done.set()
+
+    def wait(self, timeout: float) -> object:
+        """The work's result (its exception is raised); Busy if it had not started within ``timeout``."""
+        if not self._done.wait(timeout):
+            with self._lock:
+                if self._stage == "queued":
+                    self._stage = "withdrawn"
+                    raise Busy(f"a visitor is being served; try again (waited {timeout:g} s)")
+            self._done.wait()  # started: a call runs to its end
+        if self._error is not None:
+            raise self._error
+        return self._result
 
 
 def _local_now() -> datetime:
@@ -109,7 +166,10 @@ class Counter:
         self.observers = list(observers)
         self.mode: Mode = settings.mode
         self.state = State.STOPPED  # until run() starts serving
-        self.events: queue.SimpleQueue[Event] = queue.SimpleQueue()
+        self.events: queue.SimpleQueue[Event | Call] = queue.SimpleQueue()
+        self._deferred: list[Call] = []  # calls that came during a transaction, run after it
+        self.serving: int | None = None
+        """The number of the transaction under way, if any."""
         self._result_until: float | None = None
         self._stopping = False
         self._shown: list[str] = []
@@ -123,7 +183,7 @@ class Counter:
 
     # --- events (any thread) ---
 
-    def post(self, event: Event) -> None:
+    def post(self, event: Event | Call) -> None:
         """Queue ``event``; safe from button threads and signal handlers."""
         with self._settled:
             self._posted += 1
@@ -178,8 +238,10 @@ class Counter:
             return 1.0
         return min(1.0, max(0.0, self._result_until - self.clock()))
 
-    def _handle(self, event: Event) -> None:
-        if event is Event.STOP:
+    def _handle(self, event: Event | Call) -> None:
+        if isinstance(event, Call):
+            self._call(event)
+        elif event is Event.STOP:
             self._stopping = True
         elif event is Event.START:
             self._serve()
@@ -200,7 +262,7 @@ class Counter:
             self._handled += 1
             self._settled.notify_all()
 
-    def _pending(self) -> Iterator[Event]:
+    def _pending(self) -> Iterator[Event | Call]:
         """The events queued so far, without waiting; each counts as handled once taken."""
         while True:
             try:
@@ -225,6 +287,9 @@ class Counter:
         """Between steps: CANCEL and STOP end the transaction; START and MODE are answered."""
         self.heartbeat()
         for event in self._pending():
+            if isinstance(event, Call):
+                self._take(event)
+                continue
             if event is Event.STOP:
                 self._stopping = True
             if event in (Event.STOP, Event.CANCEL):
@@ -298,6 +363,35 @@ class Counter:
         if self._screen is not None:
             self._show(self._screen(self._notice))
 
+    # --- technicians' calls (madoguchi.control) ---
+
+    def _call(self, call: Call) -> None:
+        call.run(self)
+        if call.redraw and self._result_until is not None and self._screen is not None:
+            self._show(self._screen(self._notice))  # the last result stays for staff to read
+        elif call.redraw:
+            self._show_idle()
+
+    def _take(self, call: Call) -> None:
+        """A call during a transaction: run now if it only reads, else after the transaction."""
+        if call.between_steps:
+            call.run(self)
+        else:
+            call.waited = True
+            self._deferred.append(call)
+
+    def apply(self, settings: CounterConfig) -> None:
+        """Use a changed ``[counter]`` section from the next transaction on (call on this thread)."""
+        self.presenter = Presenter.of(
+            settings, screen_size=self.presenter.look.size, slip_width_px=self.presenter.slip_width_px
+        )
+        self.recorder.terminal_id = settings.terminal_id
+        if settings.mode != self.settings.mode:
+            self.mode = settings.mode
+        self.settings = settings
+        if self._result_until is None:
+            self._show_idle()
+
     # --- one transaction ---
 
     def _serve(self) -> None:
@@ -310,6 +404,7 @@ class Counter:
             self._out_of_service(error)
             return
         self._back_in_service()
+        self.serving = cut_off.number
         self._shown, self._notice = [], None
         log.info("transaction %d: start (%s)", cut_off.number, self.mode)
         started = self.clock()
@@ -326,12 +421,17 @@ class Counter:
         try:
             self.recorder.finish(result, messages=report.shown, slip_printed=slip_printed)
         except AuditUnavailable as error:  # kept in memory, written first when the disk recovers
+            self.serving = None
             self._out_of_service(error)
         else:
+            self.serving = None
             self._result_until = self.clock() + self.settings.result_seconds
             self.enter(State.IDLE)  # the result stays on screen until result_seconds pass or a button
         for observer in self.observers:
             observer(report)
+        deferred, self._deferred = self._deferred, []
+        for call in deferred:
+            self._call(call)
 
     def _report(self, result: TransactionResult) -> tuple[TransactionResult, bool]:
         self.enter(State.REPORTING)
@@ -348,7 +448,9 @@ class Counter:
             self._saw(problem)
             self._put(lambda notice: self.presenter.result(result, notice=notice))
         for event in self._pending():  # pressed while the slip printed
-            if event is Event.STOP:
+            if isinstance(event, Call):
+                self._take(event)
+            elif event is Event.STOP:
                 self._stopping = True
             else:
                 self._answer(event)

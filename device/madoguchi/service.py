@@ -27,6 +27,7 @@ import numpy as np
 from madoguchi import __version__, seccomp
 from madoguchi.audit import AuditLog, verify
 from madoguchi.config import DEFAULT_PATH, Config, load
+from madoguchi.control.server import start_control
 from madoguchi.counter import make_counter
 from madoguchi.errors import ConfigError, DeviceNotFound, MadoguchiError
 from madoguchi.fonts import find_font
@@ -196,6 +197,7 @@ def run_daemon(config_path: Path) -> int:
         heartbeat=notifier.watchdog,
         status=lambda text: notifier.notify(status=text),
     )
+    control = start_control(config_path, config, counter)  # technicians' socket; None if it cannot open
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         log.info("%s received; stopping", signal.Signals(signum).name)
@@ -214,6 +216,8 @@ def run_daemon(config_path: Path) -> int:
         notifier.notify(ready=1, status=f"ready: {config.counter.terminal_id}, mode {counter.mode}")
         counter.run()
     finally:
+        if control is not None:
+            control.close()
         hardware.close()
         audit.close()
         log.info("stopped")
@@ -330,15 +334,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--validate-config", action="store_true", help="only check the config file; print each problem"
     )
     run.set_defaults(handler=_run_command)
-    test = subparsers.add_parser("selftest", help="check config, font, models and each device (no face kept)")
-    test.add_argument(
-        "--config", type=Path, default=DEFAULT_PATH, help=f"config file (default {DEFAULT_PATH})"
-    )
-    test.add_argument(
-        "--scan", action="store_true", help="also scan a page (the scanner bed should be empty)"
-    )
-    test.add_argument("--print", dest="print_slip", action="store_true", help="also print a test slip")
-    test.set_defaults(handler=lambda args: selftest(args.config, scan=args.scan, print_slip=args.print_slip))
+    # `madoguchi selftest` is madoguchi.technician's: through the daemon, else selftest() below.
 
 
 def _run_command(args: argparse.Namespace) -> int:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from os import PathLike
 from pathlib import Path
 from types import ModuleType
@@ -48,6 +49,27 @@ def _sane() -> ModuleType:
                 raise DeviceNotFound(f"SANE failed to initialise: {e}") from e
             _sane_module = sane
         return _sane_module
+
+
+KEPT_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGPIPE)
+
+
+@contextlib.contextmanager
+def _signal_handlers_kept() -> Iterator[None]:
+    """Put the process's signal handlers back after a SANE call that replaced them.
+
+    libsane's reader (sanei_thread) sets SIGTERM and SIGPIPE to its own handlers while it scans;
+    left so, the daemon's next SIGTERM would kill it outright instead of stopping it cleanly.
+    Python installs handlers from the main thread only, which is where the daemon's counter runs.
+    """
+    kept = {number: signal.getsignal(number) for number in KEPT_SIGNALS}
+    try:
+        yield
+    finally:
+        if threading.current_thread() is threading.main_thread():
+            for number, handler in kept.items():
+                if handler is not None:
+                    signal.signal(number, handler)
 
 
 def use_sane_test_backend(config_dir: Path) -> None:
@@ -113,7 +135,8 @@ class SaneScanner:
             if dpi != self._dpi:
                 self._handle.resolution = dpi
                 self._dpi = dpi
-            image = self._handle.scan()
+            with _signal_handlers_kept():
+                image = self._handle.scan()
         except (AttributeError, RuntimeError, self._sane._sane.error) as e:
             self._drop_handle()
             raise ScannerGone(f"scan failed on {self.device}: {e}") from e
