@@ -92,12 +92,24 @@ def test_face_on_a_300_dpi_card_is_found_by_tiling(engine):
 
 def test_rejects_what_is_not_an_rgb_image(engine):
     for bad in (
-        np.zeros((100, 100), np.uint8),
+        np.zeros((100, 100, 4), np.uint8),
         np.zeros((100, 100, 3), np.float32),
         np.zeros((10, 10, 3), np.uint8),
+        [[0, 0, 0]],
     ):
         with pytest.raises(UnreadableImage):
             engine.find_faces(bad)
+
+
+def test_grey_and_strided_images_are_taken_as_rgb(engine):
+    rgb = astronaut()
+    face = engine.find_one_face(rgb)
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    assert abs(engine.find_one_face(grey).box.center[0] - face.box.center[0]) < 10
+    wide = np.zeros((rgb.shape[0], 2 * rgb.shape[1], 3), np.uint8)
+    wide[:, ::2] = rgb
+    strided = wide[:, ::2]  # every other column: OpenCV cannot read it as it is
+    assert engine.find_one_face(strided).box == face.box
 
 
 def test_chip_samples_the_image_as_dlib_does():

@@ -14,12 +14,16 @@ import functools
 import logging
 import os
 import resource
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from madoguchi.engine.types import Face
+if TYPE_CHECKING:  # the engine keeps its scratch in a TransactionMemory: no import at run time
+    from madoguchi.engine.types import Face
 
 log = logging.getLogger(__name__)
 
@@ -120,40 +124,58 @@ def wipe(*arrays: np.ndarray | None) -> None:
 
 
 class TransactionMemory:
-    """Owns one transaction's images and wipes them all on exit, whatever happened.
+    """Owns arrays that held a face and wipes them all on exit (or :meth:`wipe`), whatever happened.
 
     >>> with TransactionMemory() as memory:
     ...     page = memory.keep(scanner.scan(dpi=300))  # doctest: +SKIP
+
+    With ``limit_bytes``, an owner that never wipes (a benchmark's loop) cannot make it grow without
+    end: past the limit the oldest arrays are wiped and dropped at once, with a warning.
     """
 
-    def __init__(self) -> None:
-        self._arrays: list[np.ndarray] = []
+    def __init__(self, *, limit_bytes: int | None = None) -> None:
+        self._arrays: deque[np.ndarray] = deque()
+        self._bytes = 0
+        self._limit = limit_bytes
 
     def keep(self, array: np.ndarray) -> np.ndarray:
         """Take ``array`` into the transaction (copied if it is not writeable) and return it."""
         if not array.flags.writeable:
             array = np.array(array)
         self._arrays.append(array)
+        self._bytes += array.nbytes
+        if self._limit is not None and self._bytes > self._limit:
+            log.warning("privacy: over %d bytes kept without a wipe; wiping the oldest", self._limit)
+            while self._bytes > self._limit // 2 and len(self._arrays) > 1:
+                oldest = self._arrays.popleft()
+                self._bytes -= oldest.nbytes
+                wipe(oldest)
         return array
 
     def keep_face(self, face: Face) -> Face:
         """Take a face's landmarks into the transaction too: the geometry of a face is biometric."""
         for array in (face.points, face.mesh):
             if array is not None:
-                self._arrays.append(array)
+                self.keep(array)
         return face
 
     def release(self, array: np.ndarray) -> None:
         """Wipe ``array`` now, e.g. a camera frame that was not the best."""
         wipe(array)
-        self._arrays = [kept for kept in self._arrays if kept is not array]
+        kept = [other for other in self._arrays if other is not array]
+        self._bytes -= sum(other.nbytes for other in self._arrays) - sum(other.nbytes for other in kept)
+        self._arrays = deque(kept)
 
     def wipe(self) -> None:
         wipe(*self._arrays)
         self._arrays.clear()
+        self._bytes = 0
 
     def __len__(self) -> int:
         return len(self._arrays)
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        return iter(list(self._arrays))
 
     def __enter__(self) -> TransactionMemory:
         return self
