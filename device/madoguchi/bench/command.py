@@ -1,4 +1,4 @@
-"""`madoguchi bench accuracy|speed|soak`: figures printed (and with --json, one JSON object), never asserted."""
+"""`madoguchi bench accuracy|speed|soak`: figures printed (with --json, one JSON object), never asserted."""
 
 from __future__ import annotations
 

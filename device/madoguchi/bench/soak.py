@@ -17,7 +17,7 @@ import queue
 import statistics
 import tempfile
 import tracemalloc
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from madoguchi.privacy import disable_core_dumps
@@ -71,7 +71,7 @@ def soak(transactions: int, *, capture_seconds: float = 0.2, trace: bool = False
                     gc.collect()
                     tracemalloc.start(8)
                     baseline = tracemalloc.take_snapshot()
-                if index == CHECKPOINT or index == transactions:
+                if index in (CHECKPOINT, transactions):
                     gc.collect()
                     rss[index] = _rss_mib()
                     logging.getLogger(__name__).info("%d transactions: RSS %.1f MiB", index, rss[index])
@@ -118,4 +118,3 @@ def report(run: SoakRun) -> list[str]:
     if run.traced_growth:
         lines += ["python allocations that grew most (tracemalloc):", *run.traced_growth]
     return lines
-

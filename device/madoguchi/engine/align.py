@@ -129,6 +129,7 @@ def face_chip(
     finally:
         wipe(*halves)
 
+
 def chip_views(rgb: np.ndarray, points: np.ndarray, template: ChipTemplate) -> np.ndarray:
     """The three views the descriptor averages, as one (3, 150, 150, 3) array: chip, mirror, closer."""
     chip = face_chip(rgb, points, template=template.points, weights=template.weights)

@@ -65,6 +65,7 @@ class FaceMesh:
         finally:
             wipe(mesh, presence, points)
 
+
 def _roi_transform(right_eye: np.ndarray, left_eye: np.ndarray, box: tuple[float, ...]) -> np.ndarray:
     """Affine map from image pixels into the 192x192 mesh input: a square 1.5x the box about its
     centre, rotated so that the line from the subject's right eye to the left eye is level."""
