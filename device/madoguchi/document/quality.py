@@ -139,11 +139,11 @@ def _patch(rgb: np.ndarray, face: Face, held: TransactionMemory) -> np.ndarray:
     eyes = max(float(np.hypot(*(right - left))), 1e-6)
     scale = (EYES[1][0] - EYES[0][0]) / eyes
     shrink = int(1 / scale)
-    if shrink >= 2:
-        reach = 2.6 * eyes  # the patch's corners lie 2.5 eye distances from the eye midpoint
-        cx, cy = (right + left) / 2
-        x0, y0 = max(0, int(cx - reach)), max(0, int(cy - reach))
-        x1, y1 = min(rgb.shape[1], int(cx + reach) + 1), min(rgb.shape[0], int(cy + reach) + 1)
+    reach = 2.6 * eyes  # the patch's corners lie 2.5 eye distances from the eye midpoint
+    cx, cy = (right + left) / 2
+    x0, y0 = max(0, int(cx - reach)), max(0, int(cy - reach))
+    x1, y1 = min(rgb.shape[1], int(cx + reach) + 1), min(rgb.shape[0], int(cy + reach) + 1)
+    if shrink >= 2 and min(x1 - x0, y1 - y0) >= shrink:  # (a face off the image is not shrunk)
         x1, y1 = x1 - (x1 - x0) % shrink, y1 - (y1 - y0) % shrink  # whole cells: OpenCV's fast path
         size = ((x1 - x0) // shrink, (y1 - y0) // shrink)
         rgb = held.keep(cv2.resize(rgb[y0:y1, x0:x1], size, interpolation=cv2.INTER_AREA))
@@ -159,8 +159,11 @@ def _patch(rgb: np.ndarray, face: Face, held: TransactionMemory) -> np.ndarray:
 def measure(rgb: np.ndarray, face: Face) -> dict[str, float]:
     """Every measure of the face (see the module docstring), as plain floats."""
     image = rgb_image(rgb)
+    right, left = face_points(face).points[0:2].mean(0), face.points[2:4].mean(0)
+    if not np.hypot(*(right - left)) >= 1:
+        raise FaceError("the face's eyes are less than a pixel apart")
     try:
-        return _measure(image, face_points(face))
+        return _measure(image, face)
     finally:
         if image is not rgb:
             wipe(image)
