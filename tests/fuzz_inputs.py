@@ -99,9 +99,17 @@ class Tally:
         self.outcomes: Counter[str] = Counter()
         self.crashes: list[str] = []
 
-    def run(self, description: str, call: Callable[[], object], check: Callable[[object], bool]) -> None:
+    def run(
+        self,
+        description: str,
+        check: Callable[[object], bool],
+        call: Callable,
+        *args: object,
+        **kwargs: object,
+    ) -> None:
+        """``call(*args, **kwargs)``: its result must pass ``check``, or it must raise a madoguchi error."""
         try:
-            result = call()
+            result = call(*args, **kwargs)
         except MadoguchiError as error:
             self.outcomes[type(error).__name__] += 1
         except Exception as error:  # the property under test: nothing else escapes

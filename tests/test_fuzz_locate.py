@@ -47,11 +47,7 @@ def test_the_locator_raises_only_its_own_errors(engine, scans):
     for rng in seeds(examples(40), base=9000):
         description, page = junk(rng, good=lambda r: scans[int(r.integers(len(scans)))].copy())
         dpi = DPIS[int(rng.integers(len(DPIS)))] if rng.random() < 0.3 else 300
-        tally.run(
-            f"{description} at {dpi} dpi",
-            lambda: locate_photo(page, engine, dpi=dpi),
-            _located,  # noqa: B023
-        )
+        tally.run(f"{description} at {dpi} dpi", _located, locate_photo, page, engine, dpi=dpi)
     print(tally.summary("locate_photo"))
     assert not tally.crashes, "\n".join(tally.crashes[:20])
     assert tally.outcomes["ok"] + tally.outcomes["UnreadableImage"] > 0  # the inputs reached both ends
