@@ -19,7 +19,8 @@ A conversion or copy holds the image too: the caller wipes it (the engine keeps 
 :class:`~madoguchi.privacy.TransactionMemory`, until :meth:`~madoguchi.engine.FaceEngine.forget`).
 
 A face (:func:`face_points`) handed back to the engine or the quality gate must carry finite
-landmarks of the shapes the engine gives them; else :class:`~madoguchi.errors.FaceError`.
+landmarks of the shapes the engine gives them, spread over more than a pixel (a face zeroed by
+``forget()`` is refused); else :class:`~madoguchi.errors.FaceError`.
 """
 
 from __future__ import annotations
@@ -81,6 +82,8 @@ def face_points(face: object, *, mesh: bool = False) -> Face:
             or not np.isfinite(array).all()
         ):
             raise FaceError(f"the face's {name} are not finite (x, y) landmarks of the engine's shape")
+        if np.ptp(array, axis=0).max() < 1:
+            raise FaceError(f"the face's {name} lie within one pixel (a face wiped by forget()?)")
     box = face.box
     if not all(np.isfinite([box.x0, box.y0, box.x1, box.y1, box.score])):
         raise FaceError("the face's box is not finite")
