@@ -1,9 +1,32 @@
 """Keeping faces in RAM only, and only for as long as one transaction.
 
 :func:`harden` runs once at start: no core dumps (a dump would write faces to disk), not dumpable by
-other processes, and all memory locked so no page holding a face can be swapped out. Then each
-transaction keeps its arrays (images, and the landmarks of every face found in them) in a
-:class:`TransactionMemory`, which zero-fills them when the transaction ends, whatever the outcome.
+other processes, and all memory locked so no page holding a face can be swapped out.
+
+What is wiped (zero-filled), and by whom:
+
+- The counter (``transaction.Counter``), in a :class:`TransactionMemory` wiped when the transaction
+  ends, whatever the outcome: the scanned page, the located photo's copy, every camera frame (a
+  frame that is not the best so far at once), and the landmarks of every face found in them.
+- The photo locator (``document.locate.locate_photo``), before it returns: its reduced copies of the
+  page (the 50-dpi copy, its grey and difference images, shrunk patches, every turned view given to
+  the detector) and the landmarks of every face the engine found on the page. The crop it returns
+  is the caller's (the counter wipes it).
+- The face engine (``engine.FaceEngine``), before each step returns: letterbox canvases and their
+  scaled copies, mesh crops, every model input tensor and raw output, pyramid halves, chips; the
+  detector's boxes and keypoints once faces are made; ``compare``'s chip views and descriptors.
+  In its scratch (a bounded :class:`TransactionMemory`) until ``FaceEngine.forget()``, which the
+  counter calls in a ``finally`` after every transaction: what it hands out (faces' landmarks,
+  ``align``'s views, ``describe``'s descriptors) and grey or strided images it had to copy.
+  ``forget()`` then runs each model once on zeros, overwriting the interpreters' arenas.
+- The quality gate (``document.quality``), before it returns: the face patch (and the shrunk
+  region it was cut from), its grey, channel and Lab copies, and any converted copy of the image.
+
+Not wiped: temporaries numpy or OpenCV make inside one expression (a Laplacian, a threshold mask,
+the float points of a mesh as they are moved back to the image), which are freed unwiped.
+:func:`release_freed_memory`, after every transaction, returns free heap pages to the kernel,
+which zeroes them before any reuse; what stays in the heap can be read only by this process (not
+dumpable, no core, locked in RAM).
 """
 
 from __future__ import annotations
