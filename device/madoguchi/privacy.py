@@ -185,9 +185,8 @@ class TransactionMemory:
     def release(self, array: np.ndarray) -> None:
         """Wipe ``array`` now, e.g. a camera frame that was not the best."""
         wipe(array)
-        kept = [other for other in self._arrays if other is not array]
-        self._bytes -= sum(other.nbytes for other in self._arrays) - sum(other.nbytes for other in kept)
-        self._arrays = deque(kept)
+        self._arrays = deque(other for other in self._arrays if other is not array)
+        self._bytes = sum(other.nbytes for other in self._arrays)
 
     def wipe(self) -> None:
         wipe(*self._arrays)
