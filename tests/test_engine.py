@@ -92,12 +92,24 @@ def test_face_on_a_300_dpi_card_is_found_by_tiling(engine):
 
 def test_rejects_what_is_not_an_rgb_image(engine):
     for bad in (
-        np.zeros((100, 100), np.uint8),
+        np.zeros((100, 100, 4), np.uint8),
         np.zeros((100, 100, 3), np.float32),
         np.zeros((10, 10, 3), np.uint8),
+        [[0, 0, 0]],
     ):
         with pytest.raises(UnreadableImage):
             engine.find_faces(bad)
+
+
+def test_grey_and_strided_images_are_taken_as_rgb(engine):
+    rgb = astronaut()
+    face = engine.find_one_face(rgb)
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    assert abs(engine.find_one_face(grey).box.center[0] - face.box.center[0]) < 10
+    wide = np.zeros((rgb.shape[0], 2 * rgb.shape[1], 3), np.uint8)
+    wide[:, ::2] = rgb
+    strided = wide[:, ::2]  # every other column: OpenCV cannot read it as it is
+    assert engine.find_one_face(strided).box == face.box
 
 
 def test_chip_samples_the_image_as_dlib_does():
@@ -174,3 +186,91 @@ def test_a_model_file_that_does_not_match_the_manifest_is_refused(tmp_path):
         handle.write(b"\x00\x01\x02\x03")
     with pytest.raises(ModelError, match="does not match its sha256"):
         FaceEngine.load(tmp_path)
+
+
+class RecordingModel:
+    """A real model that keeps every tensor it was given and every output it gave."""
+
+    def __init__(self, model) -> None:
+        self.model = model
+        self.path = model.path
+        self.seen: list[np.ndarray] = []
+
+    @property
+    def input_shape(self):
+        return self.model.input_shape
+
+    @property
+    def input_dtype(self):
+        return self.model.input_dtype
+
+    def forget(self) -> None:
+        self.model.forget()
+
+    def run(self, tensor: np.ndarray) -> list[np.ndarray]:
+        outputs = self.model.run(tensor)
+        self.seen += [tensor, *outputs]
+        return outputs
+
+
+@pytest.fixture
+def recording_engine(engine):
+    from madoguchi.engine.detect import BlazeFace, FaceDetector
+    from madoguchi.engine.embed import FaceDescriptor
+    from madoguchi.engine.landmarks import FaceMesh
+
+    return FaceEngine(
+        FaceDetector(
+            full_range=BlazeFace.full_range(RecordingModel(engine.detector.full_range.model)),
+            short_range=BlazeFace.short_range(RecordingModel(engine.detector.short_range.model)),
+        ),
+        FaceMesh(RecordingModel(engine.mesh.model)),
+        engine.template,
+        FaceDescriptor(RecordingModel(engine.descriptor.model)),
+        engine.calibration,
+    )
+
+
+def test_working_arrays_are_zero_when_a_call_returns(recording_engine):
+    frame = camera_frame(astronaut())
+    face = recording_engine.find_one_face(frame)
+    recording_engine.describe(recording_engine.align(frame, face))
+    recording_engine.compare(frame, face, frame, face)
+    for model in recording_engine.models:
+        assert model.seen, f"{model.path.name} never ran"
+        # the letterbox canvases, mesh crops, chip tensors and every raw output
+        assert not any(array.any() for array in model.seen), model.path.name
+
+
+def test_forget_zeroes_everything_the_engine_handed_out(recording_engine):
+    frame = camera_frame(astronaut())
+    grey = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+    faces = [*recording_engine.find_faces(frame), recording_engine.find_one_face(grey)]
+    views = recording_engine.align(frame, faces[0])
+    descriptor = recording_engine.describe(views)
+    handed_out = [views, descriptor, *(f.points for f in faces), *(f.mesh for f in faces)]
+    copies = [a for a in recording_engine.scratch if a.shape == frame.shape]  # grey made RGB
+    assert copies and all(a.any() for a in handed_out + copies)
+    recording_engine.forget()
+    assert not any(a.any() for a in handed_out + copies)
+    assert len(recording_engine.scratch) == 0
+    assert frame.any() and grey.any()  # the caller's images are the caller's to wipe
+
+
+def test_the_scratch_stays_bounded_when_forget_is_never_called(engine):
+    import dataclasses
+
+    from madoguchi.engine import SCRATCH_LIMIT_BYTES
+    from madoguchi.errors import FaceError
+
+    frame = camera_frame(astronaut())
+    found = engine.find_one_face(frame)
+    face = dataclasses.replace(found, points=found.points.copy(), mesh=found.mesh.copy())
+    first = engine.align(frame, face)
+    for _ in range(SCRATCH_LIMIT_BYTES // first.nbytes + 2):
+        engine.align(frame, face)
+    held = sum(a.nbytes for a in engine.scratch)
+    assert held <= SCRATCH_LIMIT_BYTES and not first.any()  # the oldest were wiped, not leaked
+    engine.forget()
+    with pytest.raises(FaceError):  # a face the engine has wiped cannot be used by mistake
+        engine.align(frame, found)

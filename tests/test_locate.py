@@ -24,7 +24,7 @@ from madoguchi.errors import (
 )
 from madoguchi.synthetic.cards import load_templates, render_card
 from madoguchi.synthetic.printscan import place
-from madoguchi.synthetic.scans import scan_card, scan_form
+from madoguchi.synthetic.scans import scan_card, scan_form, scan_pair_left
 
 skdata = pytest.importorskip("skimage.data")
 A4 = (3508, 2480)
@@ -146,3 +146,37 @@ def test_photo_cut_off_at_the_page_edge(engine, card):
 def test_card_rotated_beyond_recovery(engine, card):
     with pytest.raises(PhotoRotated, match="off square"):
         locate_photo(page_with(card, (30.0, (900, 1500))), engine)
+
+
+class KeepingFinder:
+    """The real engine, keeping every face it returned to the locator."""
+
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        self.faces: list = []
+
+    def find_faces(self, rgb):
+        faces = self.engine.find_faces(rgb)
+        self.faces += faces
+        return faces
+
+
+def test_the_faces_seen_on_a_page_are_wiped_when_the_locator_returns(engine, face):
+    page = scan_pair_left(face, 3)
+    finder = KeepingFinder(engine)
+    located = locate_photo(page, finder, dpi=300)
+    assert finder.faces and located.image.any()  # the photo is the caller's, to wipe
+    assert not any(f.points.any() or f.mesh.any() for f in finder.faces)
+
+
+def test_a_page_that_is_not_an_image_is_unreadable(engine):
+    from madoguchi.errors import UnreadableImage
+
+    page = np.zeros((600, 800, 3), np.uint8)
+    for bad in (page[:5, :5], np.dstack([page, page[..., :1]]), page.astype(np.float32), None):
+        with pytest.raises(UnreadableImage):
+            locate_photo(bad, engine, dpi=300)
+    with pytest.raises(UnreadableImage):
+        locate_photo(page, engine, dpi=0)
+    with pytest.raises(BlankPage):  # grey and mirrored pages are taken
+        locate_photo(page[::-1, :, 0], engine, dpi=300)

@@ -59,3 +59,12 @@ def test_harden_in_a_fresh_process():
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.startswith("True (0, 0) 0 ")
+
+
+def test_a_bounded_memory_wipes_its_oldest_arrays_instead_of_growing():
+    memory = TransactionMemory(limit_bytes=1000)
+    arrays = [memory.keep(np.full(100, 7, np.uint8)) for _ in range(30)]
+    assert sum(a.nbytes for a in memory) <= 1000
+    assert not arrays[0].any() and arrays[-1].all()
+    memory.wipe()
+    assert not any(a.any() for a in arrays) and len(memory) == 0

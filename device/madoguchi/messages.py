@@ -97,7 +97,6 @@ MESSAGES: dict[str, Text] = {
     "too_dark": Text("照明が暗すぎます", "Too dark"),
     "too_bright": Text("逆光または照明が明るすぎます", "Too bright (backlight?)"),
     "hold_still": Text("そのまま動かないでください", "Please hold still"),
-    "eyes_closed": Text("目を開けてください", "Please open your eyes"),
     "face_covered": Text("お顔が隠れないようにしてください", "Please uncover your face"),
     "step_in_front": Text("カメラの正面に立ってください", "Please stand in front of the camera"),
     "one_person_only": Text("お一人だけ映るようにしてください", "Only one person, please"),

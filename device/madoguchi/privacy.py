@@ -1,9 +1,32 @@
 """Keeping faces in RAM only, and only for as long as one transaction.
 
 :func:`harden` runs once at start: no core dumps (a dump would write faces to disk), not dumpable by
-other processes, and all memory locked so no page holding a face can be swapped out. Then each
-transaction keeps its arrays (images, and the landmarks of every face found in them) in a
-:class:`TransactionMemory`, which zero-fills them when the transaction ends, whatever the outcome.
+other processes, and all memory locked so no page holding a face can be swapped out.
+
+What is wiped (zero-filled), and by whom:
+
+- The counter (``transaction.Counter``), in a :class:`TransactionMemory` wiped when the transaction
+  ends, whatever the outcome: the scanned page, the located photo's copy, every camera frame (a
+  frame that is not the best so far at once), and the landmarks of every face found in them.
+- The photo locator (``document.locate.locate_photo``), before it returns: its reduced copies of the
+  page (the 50-dpi copy, its grey and difference images, shrunk patches, every turned view given to
+  the detector) and the landmarks of every face the engine found on the page. The crop it returns
+  is the caller's (the counter wipes it).
+- The face engine (``engine.FaceEngine``), before each step returns: letterbox canvases and their
+  scaled copies, mesh crops, every model input tensor and raw output, pyramid halves, chips; the
+  detector's boxes and keypoints once faces are made; ``compare``'s chip views and descriptors.
+  In its scratch (a bounded :class:`TransactionMemory`) until ``FaceEngine.forget()``, which the
+  counter calls in a ``finally`` after every transaction: what it hands out (faces' landmarks,
+  ``align``'s views, ``describe``'s descriptors) and grey or strided images it had to copy.
+  ``forget()`` then runs each model once on zeros, overwriting the interpreters' arenas.
+- The quality gate (``document.quality``), before it returns: the face patch (and the shrunk
+  region it was cut from), its grey, channel and Lab copies, and any converted copy of the image.
+
+Not wiped: temporaries numpy or OpenCV make inside one expression (a Laplacian, a threshold mask,
+the float points of a mesh as they are moved back to the image), which are freed unwiped.
+:func:`release_freed_memory`, after every transaction, returns free heap pages to the kernel,
+which zeroes them before any reuse; what stays in the heap can be read only by this process (not
+dumpable, no core, locked in RAM).
 """
 
 from __future__ import annotations
@@ -14,12 +37,16 @@ import functools
 import logging
 import os
 import resource
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from madoguchi.engine.types import Face
+if TYPE_CHECKING:  # the engine keeps its scratch in a TransactionMemory: no import at run time
+    from madoguchi.engine.types import Face
 
 log = logging.getLogger(__name__)
 
@@ -120,40 +147,57 @@ def wipe(*arrays: np.ndarray | None) -> None:
 
 
 class TransactionMemory:
-    """Owns one transaction's images and wipes them all on exit, whatever happened.
+    """Owns arrays that held a face and wipes them all on exit (or :meth:`wipe`), whatever happened.
 
     >>> with TransactionMemory() as memory:
     ...     page = memory.keep(scanner.scan(dpi=300))  # doctest: +SKIP
+
+    With ``limit_bytes``, an owner that never wipes (a benchmark's loop) cannot make it grow without
+    end: past the limit the oldest arrays are wiped and dropped at once, with a warning.
     """
 
-    def __init__(self) -> None:
-        self._arrays: list[np.ndarray] = []
+    def __init__(self, *, limit_bytes: int | None = None) -> None:
+        self._arrays: deque[np.ndarray] = deque()
+        self._bytes = 0
+        self._limit = limit_bytes
 
     def keep(self, array: np.ndarray) -> np.ndarray:
         """Take ``array`` into the transaction (copied if it is not writeable) and return it."""
         if not array.flags.writeable:
             array = np.array(array)
         self._arrays.append(array)
+        self._bytes += array.nbytes
+        if self._limit is not None and self._bytes > self._limit:
+            log.warning("privacy: over %d bytes kept without a wipe; wiping the oldest", self._limit)
+            while self._bytes > self._limit // 2 and len(self._arrays) > 1:
+                oldest = self._arrays.popleft()
+                self._bytes -= oldest.nbytes
+                wipe(oldest)
         return array
 
     def keep_face(self, face: Face) -> Face:
         """Take a face's landmarks into the transaction too: the geometry of a face is biometric."""
         for array in (face.points, face.mesh):
             if array is not None:
-                self._arrays.append(array)
+                self.keep(array)
         return face
 
     def release(self, array: np.ndarray) -> None:
         """Wipe ``array`` now, e.g. a camera frame that was not the best."""
         wipe(array)
-        self._arrays = [kept for kept in self._arrays if kept is not array]
+        self._arrays = deque(other for other in self._arrays if other is not array)
+        self._bytes = sum(other.nbytes for other in self._arrays)
 
     def wipe(self) -> None:
         wipe(*self._arrays)
         self._arrays.clear()
+        self._bytes = 0
 
     def __len__(self) -> int:
         return len(self._arrays)
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        return iter(list(self._arrays))
 
     def __enter__(self) -> TransactionMemory:
         return self

@@ -232,7 +232,7 @@ def _selftest(args: argparse.Namespace) -> int:
         data, waited = ask("selftest", path=args.socket, scan=args.scan, print_slip=args.print_slip)
     except Unavailable:
         if not args.json:
-            print(say("direct", language))
+            print(say("direct", language), file=sys.stderr)  # stdout keeps one line per check
             return service.selftest(args.config, scan=args.scan, print_slip=args.print_slip)
         printed = io.StringIO()
         with contextlib.redirect_stdout(printed):

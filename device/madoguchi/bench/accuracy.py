@@ -89,10 +89,11 @@ class Describer:
         started = time.perf_counter()
         faces = engine.find_faces(rgb)
         face = nearest_centre(faces, rgb) if faces else centre_face(engine, rgb)
-        descriptor = engine.describe(engine.align(rgb, face))
+        descriptor = engine.describe(engine.align(rgb, face)).copy()  # the engine's is wiped below
         ms = (time.perf_counter() - started) * 1000
         # a scanned card photo is judged as a reference image, anything else as a camera frame
         quality = assess(rgb, face, side="reference" if side.scan_seed is not None else "live")
+        engine.scratch.wipe()  # what the engine handed out for this image, as forget() does per visitor
         return Described(side, descriptor, bool(faces), located, ms, quality.ok)
 
 

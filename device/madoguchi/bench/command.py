@@ -1,4 +1,4 @@
-"""`madoguchi bench accuracy|speed`: figures printed (and with --json, one JSON object), never asserted."""
+"""`madoguchi bench accuracy|speed|soak`: figures printed (with --json, one JSON object), never asserted."""
 
 from __future__ import annotations
 
@@ -51,6 +51,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     spd.add_argument("--models", type=Path)
     spd.add_argument("--json", action="store_true")
     spd.set_defaults(handler=run_speed)
+
+    sk = kinds.add_parser("soak", help="N mixed transactions on simulated devices: crashes, RSS, time")
+    sk.add_argument("--transactions", type=int, default=1000)
+    sk.add_argument("--capture-seconds", type=float, default=0.2, help="camera window (default 0.2)")
+    sk.add_argument("--trace", action="store_true", help="also print the Python lines that grew most")
+    sk.add_argument("--json", action="store_true")
+    sk.set_defaults(handler=run_soak)
 
 
 def _load_pairs(args: argparse.Namespace) -> list | None:
@@ -179,4 +186,12 @@ def run_speed(args: argparse.Namespace) -> int:
         p = result["peer"]
         print(f"{p['name']}: detect {p['detect_frame_ms']:.1f} ms + align/embed {p['embed_ms']:.1f} ms")
         print(f"detect+align+embed: {result['speed_ratio']:.1f}x faster than {p['name']}")
+    return 0
+
+
+def run_soak(args: argparse.Namespace) -> int:
+    from madoguchi.bench import soak
+
+    run = soak.soak(args.transactions, capture_seconds=args.capture_seconds, trace=args.trace)
+    print(json.dumps(asdict(run)) if args.json else "\n".join(soak.report(run)))
     return 0

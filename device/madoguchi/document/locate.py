@@ -22,10 +22,22 @@ from typing import Literal, Protocol
 import cv2
 import numpy as np
 
+from madoguchi.engine.images import rgb_image
 from madoguchi.engine.types import Face
-from madoguchi.errors import BlankPage, PhotoCutOff, PhotoNotFound, PhotoRotated, PhotoTooSmall, SeveralPhotos
+from madoguchi.errors import (
+    BlankPage,
+    PhotoCutOff,
+    PhotoNotFound,
+    PhotoRotated,
+    PhotoTooSmall,
+    SeveralPhotos,
+    UnreadableImage,
+)
+from madoguchi.privacy import TransactionMemory
 from madoguchi.units import MM_PER_INCH
 
+# Resolutions a page may be given at: the scanner's settings (150-1,200 dpi) with room either side.
+MIN_DPI, MAX_DPI = 50, 4800
 # Regions are found on a copy of the page at this resolution: an A4 page becomes 413x585 px,
 # a card 169x106 px — plenty to outline a card or a photo, and about 1 ms of morphology.
 REGION_DPI = 50
@@ -83,7 +95,7 @@ GHOST_RATIO = 0.6
 SAME_PHOTO = 2.5
 SECOND_PHOTO_SCORE = 0.75
 
-# Skew (degrees off a quarter turn) that deskewing corrects. The simulator (cardscan) lays
+# Skew (degrees off a quarter turn) that deskewing corrects. The simulator (synthetic.scans) lays
 # cards with up to 4 degrees of skew and the tests check 10; steeper placements are refused
 # rather than scored on untested ground, and staff lay the card square.
 MAX_SKEW_DEG = 12.0
@@ -145,19 +157,32 @@ class _Hit:
 def locate_photo(page_rgb: np.ndarray, engine: FaceFinder, *, dpi: int = 300) -> LocatedPhoto:
     """Find the one ID photo on a scanned page; raise a :class:`PhotoNotFound` subclass if none.
 
-    ``page_rgb`` is the scanner's page (RGB or grey, any orientation) at ``dpi``; ``engine``
-    is the face engine (anything with ``find_faces``). Errors, for staff: :class:`BlankPage`,
-    :class:`PhotoNotFound`, :class:`SeveralPhotos`, :class:`PhotoTooSmall`, :class:`PhotoCutOff`,
-    :class:`PhotoRotated`.
+    ``page_rgb`` is the scanner's page (any orientation) at ``dpi``, an image as
+    :func:`madoguchi.engine.images.rgb_image` takes it (RGB or grey uint8); ``engine`` is the face
+    engine (anything with ``find_faces``). Errors, for staff: :class:`UnreadableImage` (not an
+    image, or a page under 32 px a side), :class:`BlankPage`, :class:`PhotoNotFound`,
+    :class:`SeveralPhotos`, :class:`PhotoTooSmall`, :class:`PhotoCutOff`, :class:`PhotoRotated`.
+
+    The returned ``image`` is the caller's to wipe; every other copy of the page made here, and
+    the landmarks of every face the engine found on it, are zeroed before this returns.
     """
-    page = page_rgb if page_rgb.ndim == 3 else cv2.cvtColor(page_rgb, cv2.COLOR_GRAY2RGB)
-    regions = _regions(page, dpi)
+    page = rgb_image(page_rgb, what="page")
+    if not isinstance(dpi, int) or not MIN_DPI <= dpi <= MAX_DPI:
+        raise UnreadableImage(f"the page's resolution must be {MIN_DPI}-{MAX_DPI} dpi, not {dpi!r}")
+    with TransactionMemory() as held:  # every copy of the page and every face seen, wiped on return
+        if page is not page_rgb:
+            held.keep(page)
+        return _locate(page, engine, dpi, held)
+
+
+def _locate(page: np.ndarray, engine: FaceFinder, dpi: int, held: TransactionMemory) -> LocatedPhoto:
+    regions = _regions(page, dpi, held)
     hits: list[_Hit] = []
     for region in regions:
         # A form's print is searched (coarsely) only when no photo-sized part of it convinced.
         if _is_form(region, dpi) and any(hit.score >= WEAK_SCORE for hit in hits):
             continue
-        hits.extend(_faces_in(page, region, engine, dpi))
+        hits.extend(_faces_in(page, region, engine, dpi, held))
     hits = _distinct(hits)
     photos = hits[:1] + [hit for hit in hits[1:] if hit.score >= SECOND_PHOTO_SCORE]
     if len(photos) > 1:
@@ -182,15 +207,17 @@ def _distinct(hits: list[_Hit]) -> list[_Hit]:
     return kept
 
 
-def _regions(page: np.ndarray, dpi: int) -> list[_Region]:
+def _regions(page: np.ndarray, dpi: int, held: TransactionMemory) -> list[_Region]:
     """Blobs of print on the page, largest first, as deskewed rectangles in page pixels."""
     scale = REGION_DPI / dpi
-    small = cv2.resize(page, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    if min(page.shape[:2]) * scale < 1:
+        raise PhotoNotFound(f"a page of {page.shape[1]}x{page.shape[0]} px at {dpi} dpi cannot hold a photo")
+    small = held.keep(cv2.resize(page, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA))
     background = np.median(small.reshape(-1, 3), axis=0)
-    content = (
-        np.abs(small.astype(np.int16) - background.astype(np.int16)).max(axis=2) > CONTENT_LEVEL
-    ).astype(np.uint8)
-    grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
+    difference = held.keep(small.astype(np.int16))
+    difference -= background.astype(np.int16)
+    content = (np.abs(difference).max(axis=2) > CONTENT_LEVEL).astype(np.uint8)
+    grey = held.keep(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY))
     edges = cv2.morphologyEx(grey, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > EDGE_LEVEL
     content |= edges
     if content.mean() < BLANK_SHARE:
@@ -344,7 +371,9 @@ def _turn_order(region: _Region, dpi: int) -> tuple[int, ...]:
     return (1, 3, 0, 2) if _is_card(region, dpi) and h > w else (0, 2, 1, 3)
 
 
-def _faces_in(page: np.ndarray, region: _Region, engine: FaceFinder, dpi: int) -> list[_Hit]:
+def _faces_in(
+    page: np.ndarray, region: _Region, engine: FaceFinder, dpi: int, held: TransactionMemory
+) -> list[_Hit]:
     """The full-size portraits in ``region``: none, one, or several (two cards side by side)."""
     scale = min(1.0, DETECT_LONG_PX / max(region.size))
     if min(region.size) * scale < MIN_VIEW_PX:
@@ -355,11 +384,14 @@ def _faces_in(page: np.ndarray, region: _Region, engine: FaceFinder, dpi: int) -
     best: tuple[float, list[Face], float, np.ndarray] | None = None
     upright = (max(1, round(region.size[0] * scale)), max(1, round(region.size[1] * scale)))
     patch = _patch(page, region.center, scale, upright)
+    if not np.may_share_memory(patch.image, page):  # shrunk: a copy
+        held.keep(patch.image)
     for tried, turn in enumerate(_turn_order(region, dpi)):
         angle = region.skew + 90.0 * turn
         size = upright if turn % 2 == 0 else upright[::-1]
         view, m = _turned(patch, angle, scale, size)
-        faces = [f for f in engine.find_faces(view) if _upright(f) and low <= f.box.height <= high]
+        found = [held.keep_face(f) for f in engine.find_faces(held.keep(view))]
+        faces = [f for f in found if _upright(f) and low <= f.box.height <= high]
         score = max((f.box.score for f in faces), default=0.0)
         if faces and (best is None or score > best[0]):
             best = (score, faces, angle, m)

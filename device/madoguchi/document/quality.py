@@ -21,11 +21,15 @@ Measures (``QualityReport.measures``):
 - ``occlusion``: colour distance (CIELAB) between the skin between the eyes and the lower face; a
   mask, a hand or a scarf gives a large value (OFIQ uses a segmentation network for this).
 
-Eyes open/closed is not measured yet. The five points are eye corners, which do not move when eyes
+Eyes open/closed is not measured. The five points are eye corners, which do not move when eyes
 close; the engine's faces also carry the mesh, whose eyelid points (159/145, 386/374) give an eye
 opening, but LFW has no closed eyes to set its threshold on: the lid gap over the eye width never
 fell below 0.15 there (median 0.32), and the lowest were squints and upward looks, not closed eyes.
-``eyes_closed`` waits for labelled photos of closed eyes.
+It waits for labelled photos of closed eyes.
+
+Input is checked as the engine checks it (:mod:`madoguchi.engine.images`): an RGB or grey uint8
+image and a face with finite landmarks, else :class:`~madoguchi.errors.UnreadableImage` or
+:class:`~madoguchi.errors.FaceError`. The patch and every image made from it are zeroed on return.
 
 Thresholds were set on LFW (7,701 images, faces from the engine's detector and mesh) and on
 synthetic degradations of it (blur, dark and bright exposure, a white or dark mask over the lower
@@ -40,7 +44,10 @@ from typing import Literal
 import cv2
 import numpy as np
 
+from madoguchi.engine.images import face_points, rgb_image
 from madoguchi.engine.types import Face
+from madoguchi.errors import FaceError
+from madoguchi.privacy import TransactionMemory, wipe
 
 Side = Literal["reference", "live"]
 
@@ -53,7 +60,6 @@ ADVICE = (
     "too_dark",
     "too_bright",
     "hold_still",
-    "eyes_closed",
     "face_covered",
 )
 
@@ -123,7 +129,7 @@ class QualityReport:
     failed: tuple[str, ...]
 
 
-def _patch(rgb: np.ndarray, face: Face) -> np.ndarray:
+def _patch(rgb: np.ndarray, face: Face, held: TransactionMemory) -> np.ndarray:
     """The face cut to dlib's chip geometry: eyes level, 51 px apart, at ``EYES``.
 
     A large face is first shrunk with area averaging around the eyes, so a card's halftone
@@ -133,14 +139,14 @@ def _patch(rgb: np.ndarray, face: Face) -> np.ndarray:
     eyes = max(float(np.hypot(*(right - left))), 1e-6)
     scale = (EYES[1][0] - EYES[0][0]) / eyes
     shrink = int(1 / scale)
-    if shrink >= 2:
-        reach = 2.6 * eyes  # the patch's corners lie 2.5 eye distances from the eye midpoint
-        cx, cy = (right + left) / 2
-        x0, y0 = max(0, int(cx - reach)), max(0, int(cy - reach))
-        x1, y1 = min(rgb.shape[1], int(cx + reach) + 1), min(rgb.shape[0], int(cy + reach) + 1)
+    reach = 2.6 * eyes  # the patch's corners lie 2.5 eye distances from the eye midpoint
+    cx, cy = (right + left) / 2
+    x0, y0 = max(0, int(cx - reach)), max(0, int(cy - reach))
+    x1, y1 = min(rgb.shape[1], int(cx + reach) + 1), min(rgb.shape[0], int(cy + reach) + 1)
+    if shrink >= 2 and min(x1 - x0, y1 - y0) >= shrink:  # (a face off the image is not shrunk)
         x1, y1 = x1 - (x1 - x0) % shrink, y1 - (y1 - y0) % shrink  # whole cells: OpenCV's fast path
         size = ((x1 - x0) // shrink, (y1 - y0) // shrink)
-        rgb = cv2.resize(rgb[y0:y1, x0:x1], size, interpolation=cv2.INTER_AREA)
+        rgb = held.keep(cv2.resize(rgb[y0:y1, x0:x1], size, interpolation=cv2.INTER_AREA))
         right, left = (right - (x0, y0)) / shrink, (left - (x0, y0)) / shrink
     angle = np.degrees(np.arctan2(*(right - left)[::-1]))
     m = cv2.getRotationMatrix2D(
@@ -152,30 +158,43 @@ def _patch(rgb: np.ndarray, face: Face) -> np.ndarray:
 
 def measure(rgb: np.ndarray, face: Face) -> dict[str, float]:
     """Every measure of the face (see the module docstring), as plain floats."""
+    image = rgb_image(rgb)
+    right, left = face_points(face).points[0:2].mean(0), face.points[2:4].mean(0)
+    if not np.hypot(*(right - left)) >= 1:
+        raise FaceError("the face's eyes are less than a pixel apart")
+    try:
+        return _measure(image, face)
+    finally:
+        if image is not rgb:
+            wipe(image)
+
+
+def _measure(rgb: np.ndarray, face: Face) -> dict[str, float]:
     right, left, nose = face.points[0:2].mean(0), face.points[2:4].mean(0), face.points[4]
     eyes = float(np.hypot(*(right - left)))
     axis = (right - left) / max(eyes, 1e-6)
     offset = nose - (right + left) / 2
-    patch = _patch(rgb if rgb.ndim == 3 else cv2.cvtColor(rgb, cv2.COLOR_GRAY2RGB), face)
-    grey = cv2.cvtColor(patch, cv2.COLOR_RGB2GRAY)
-    inner, upper = grey[INNER], grey[UPPER]
-    r, g, b = cv2.split(patch[INNER])
-    low, high = cv2.min(cv2.min(r, g), b), cv2.max(cv2.max(r, g), b)
-    lab = cv2.cvtColor(patch, cv2.COLOR_RGB2LAB).astype(np.float32)
-    skin = np.median(lab[BETWEEN_EYES].reshape(-1, 3), axis=0)
-    lower = np.median(np.concatenate([lab[part].reshape(-1, 3) for part in LOWER_FACE]), axis=0)
-    return {
-        "eye_distance": eyes,
-        "sharpness": float(cv2.Laplacian(inner, cv2.CV_32F).var()),
-        "brightness": float(upper.mean()),
-        "dark": float((upper < 10).mean()),
-        "clipped": float((upper > 245).mean()),
-        "glare": float(((low > 225) & (cv2.subtract(high, low) < 25)).mean()),
-        "roll": float(np.degrees(np.arctan2(axis[1], axis[0]))),
-        "yaw": float(offset @ axis / max(eyes, 1e-6)),
-        "pitch": float((offset[1] * axis[0] - offset[0] * axis[1]) / max(eyes, 1e-6)),
-        "occlusion": float(np.linalg.norm((skin - lower) * (0.5, 1.0, 1.0))),
-    }
+    with TransactionMemory() as held:
+        patch = held.keep(_patch(rgb, face, held))
+        grey = held.keep(cv2.cvtColor(patch, cv2.COLOR_RGB2GRAY))
+        inner, upper = grey[INNER], grey[UPPER]
+        r, g, b = (held.keep(channel) for channel in cv2.split(patch[INNER]))
+        low, high = held.keep(cv2.min(cv2.min(r, g), b)), held.keep(cv2.max(cv2.max(r, g), b))
+        lab = held.keep(cv2.cvtColor(patch, cv2.COLOR_RGB2LAB).astype(np.float32))
+        skin = np.median(lab[BETWEEN_EYES].reshape(-1, 3), axis=0)
+        lower = np.median(np.concatenate([lab[part].reshape(-1, 3) for part in LOWER_FACE]), axis=0)
+        return {
+            "eye_distance": eyes,
+            "sharpness": float(cv2.Laplacian(inner, cv2.CV_32F).var()),
+            "brightness": float(upper.mean()),
+            "dark": float((upper < 10).mean()),
+            "clipped": float((upper > 245).mean()),
+            "glare": float(((low > 225) & (cv2.subtract(high, low) < 25)).mean()),
+            "roll": float(np.degrees(np.arctan2(axis[1], axis[0]))),
+            "yaw": float(offset @ axis / max(eyes, 1e-6)),
+            "pitch": float((offset[1] * axis[0] - offset[0] * axis[1]) / max(eyes, 1e-6)),
+            "occlusion": float(np.linalg.norm((skin - lower) * (0.5, 1.0, 1.0))),
+        }
 
 
 def _size_check(m: dict[str, float], face: Face, shape: tuple[int, ...], side: Side) -> tuple[str, ...]:
@@ -212,6 +231,8 @@ def assess(rgb: np.ndarray, face: Face, *, side: Side) -> QualityReport:
     ``side="reference"`` is the located ID photo (advice for staff: rescan, remove glare);
     ``side="live"`` is a camera frame (advice for the visitor: move, look, hold still).
     """
+    if side not in ("reference", "live"):
+        raise FaceError(f"side must be 'reference' or 'live', not {side!r}")
     m = measure(rgb, face)
     live = side == "live"
     failed: list[str] = []

@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from madoguchi.errors import ModelError
+from madoguchi.privacy import wipe
 
 CHIP_SIZE = 150
 CHIP_PADDING = 0.25
@@ -111,21 +112,29 @@ def face_chip(
     chip_to_image = np.hstack([linear, (centre - linear @ np.full(2, (CHIP_SIZE - 1) / 2))[:, None]])
     image = rgb
     region = CHIP_SIZE * np.sqrt(abs(np.linalg.det(linear)))  # side of the image region, in pixels
-    while region > 2 * CHIP_SIZE and min(image.shape[:2]) > 1:
-        image = cv2.pyrDown(image)
-        chip_to_image = chip_to_image / 2  # pyrDown keeps every second pixel
-        region /= 2
-    return cv2.warpAffine(
-        image,
-        chip_to_image,
-        (CHIP_SIZE, CHIP_SIZE),
-        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-        borderMode=cv2.BORDER_CONSTANT,
-    )
+    halves = []
+    try:
+        while region > 2 * CHIP_SIZE and min(image.shape[:2]) > 1:
+            image = cv2.pyrDown(image)
+            halves.append(image)
+            chip_to_image = chip_to_image / 2  # pyrDown keeps every second pixel
+            region /= 2
+        return cv2.warpAffine(
+            image,
+            chip_to_image,
+            (CHIP_SIZE, CHIP_SIZE),
+            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_CONSTANT,
+        )
+    finally:
+        wipe(*halves)
 
 
 def chip_views(rgb: np.ndarray, points: np.ndarray, template: ChipTemplate) -> np.ndarray:
     """The three views the descriptor averages, as one (3, 150, 150, 3) array: chip, mirror, closer."""
     chip = face_chip(rgb, points, template=template.points, weights=template.weights)
     closer = face_chip(rgb, points, template=template.points, weights=template.weights, zoom=CLOSER_ZOOM)
-    return np.stack([chip, chip[:, ::-1], closer])
+    try:
+        return np.stack([chip, chip[:, ::-1], closer])
+    finally:
+        wipe(chip, closer)

@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from madoguchi.engine.runtime import TfliteModel
+from madoguchi.privacy import wipe
 
 MIN_SCORE = 0.5
 IOU_MERGE = 0.3
@@ -71,8 +72,30 @@ class BlazeFace:
         )
         canvas = np.zeros((size, size, 3), np.float32)
         pad_y, pad_x = (size - resized.shape[0]) // 2, (size - resized.shape[1]) // 2
-        canvas[pad_y : pad_y + resized.shape[0], pad_x : pad_x + resized.shape[1]] = resized / 127.5 - 1.0
-        regressors, classifiers = self.model.run(canvas[np.newaxis])
+        scaled = np.empty(resized.shape, np.float64)
+        try:
+            np.divide(resized, 127.5, out=scaled)  # the model wants -1..1
+            scaled -= 1.0
+            canvas[pad_y : pad_y + resized.shape[0], pad_x : pad_x + resized.shape[1]] = scaled
+            regressors, classifiers = self.model.run(canvas[np.newaxis])
+        finally:
+            wipe(resized, scaled, canvas)
+        try:
+            return self._decode(regressors, classifiers, scale, (pad_x, pad_y), offset)
+        finally:
+            wipe(regressors, classifiers)
+
+    def _decode(
+        self,
+        regressors: np.ndarray,
+        classifiers: np.ndarray,
+        scale: float,
+        pad: tuple[int, int],
+        offset: tuple[int, int],
+    ) -> np.ndarray:
+        """The model's raw output as rows of :meth:`detect_view`."""
+        size = self.size
+        pad_x, pad_y = pad
         logits = np.clip(classifiers.reshape(-1), -80, 80)
         scores = 1.0 / (1.0 + np.exp(-logits))
         keep = scores >= MIN_SCORE

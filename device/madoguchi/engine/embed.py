@@ -18,6 +18,7 @@ import numpy as np
 
 from madoguchi.engine.align import CHIP_SIZE
 from madoguchi.engine.runtime import TfliteModel
+from madoguchi.privacy import wipe
 
 
 class FaceDescriptor:
@@ -31,10 +32,15 @@ class FaceDescriptor:
     def describe(self, views: np.ndarray) -> np.ndarray:
         """``views``: (N, 150, 150, 3) uint8 chips of one face; the unit-length mean descriptor."""
         total = np.zeros(128, np.float32)
-        for view in views:
-            (descriptor,) = self.model.run(view[np.newaxis].astype(np.float32))
-            total += descriptor.reshape(-1)
-            descriptor.fill(0)
+        tensor = np.empty((1, CHIP_SIZE, CHIP_SIZE, 3), np.float32)
+        try:
+            for view in views:
+                tensor[0] = view
+                (descriptor,) = self.model.run(tensor)
+                total += descriptor.reshape(-1)
+                descriptor.fill(0)
+        finally:
+            wipe(tensor)
         total /= max(float(np.linalg.norm(total)), 1e-6)
         return total
 

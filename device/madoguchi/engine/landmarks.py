@@ -14,6 +14,7 @@ import numpy as np
 
 from madoguchi.engine.detect import Detection
 from madoguchi.engine.runtime import TfliteModel
+from madoguchi.privacy import wipe
 
 INPUT_SIZE = 192
 ROI_SCALE = 1.5
@@ -49,11 +50,20 @@ class FaceMesh:
         crop = cv2.warpAffine(
             rgb, to_roi, (INPUT_SIZE, INPUT_SIZE), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
         )
-        mesh, _presence = self.model.run((crop.astype(np.float32) / 255.0)[np.newaxis])
+        tensor = np.empty((1, *crop.shape), np.float32)
+        try:
+            tensor[0] = crop
+            tensor /= 255.0
+            mesh, presence = self.model.run(tensor)
+        finally:
+            wipe(crop, tensor)
         roi_points = mesh.reshape(-1, 3)[:, :2]
         back = cv2.invertAffineTransform(to_roi)
         points = roi_points @ back[:, :2].T + back[:, 2]
-        return Landmarks(points=points.astype(np.float32))
+        try:
+            return Landmarks(points=points.astype(np.float32))
+        finally:
+            wipe(mesh, presence, points)
 
 
 def _roi_transform(right_eye: np.ndarray, left_eye: np.ndarray, box: tuple[float, ...]) -> np.ndarray:

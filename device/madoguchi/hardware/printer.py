@@ -160,8 +160,12 @@ class VirtualPrinter(Dummy):
         printer.paper = "out"  # the next slip raises PrinterOutOfPaper
         printer.unplug()  # every write raises OSError(ENODEV), as pyusb does
 
-    ``output`` holds every byte sent; ``slips`` splits it after each cut.
+    ``output`` holds the bytes of the last ``KEPT_JOBS`` jobs; ``slips`` splits them after each cut.
+    (escpos's ``Dummy`` keeps every byte for ever, ~44 KiB a slip: a simulated counter left running
+    for a day would grow by that much per visitor.)
     """
+
+    KEPT_JOBS = 8
 
     def __init__(self, *, paper: Paper = "ok", online: bool = True, profile: str = "TM-T20II") -> None:
         super().__init__(profile=profile)
@@ -192,6 +196,13 @@ class VirtualPrinter(Dummy):
         if msg in (RT_STATUS_PAPER, RT_STATUS_ONLINE):
             self._query = msg
         super()._raw(msg)
+        if msg in (PAPER_FULL_CUT, PAPER_PART_CUT):
+            self._forget_old_jobs()
+
+    def _forget_old_jobs(self) -> None:
+        cuts = [i for i, chunk in enumerate(self._output_list) if chunk in (PAPER_FULL_CUT, PAPER_PART_CUT)]
+        if len(cuts) > self.KEPT_JOBS:
+            del self._output_list[: cuts[-self.KEPT_JOBS - 1] + 1]
 
     def _read(self) -> bytes:
         self._check_plugged()

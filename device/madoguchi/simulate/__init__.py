@@ -80,7 +80,8 @@ def run_scenario(desk: Desk, scenario: Scenario) -> tuple[Report, float, int]:
     return report, seconds, extra
 
 
-def _rss_mib() -> float:
+def rss_mib() -> float:
+    """This process's resident memory (VmRSS), in MiB."""
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
@@ -114,7 +115,7 @@ def simulate(out: Path, *, lfw: Path | None = None, capture_seconds: float = 1.0
         "threshold": desk.config.counter.threshold,
         "capture_seconds": capture_seconds,
         "cold_start_to_ready_s": round(cold_start, 3),
-        "rss_mib": round(_rss_mib(), 1),
+        "rss_mib": round(rss_mib(), 1),
         "idle_frame": IDLE_FRAME,
         "transactions": entries,
     }
