@@ -9,6 +9,7 @@ appliance itself would ask for a rescan instead.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -121,14 +122,27 @@ def sides_of(pairs: list[Pair], *, card_scan: bool) -> tuple[list[Side], list[tu
     return list(sides), pair_sides
 
 
-def describe_all(sides: list[Side], *, worker: type, start_args: tuple, jobs: int) -> Iterator[Described]:
-    """``worker.describe`` over every side, in ``jobs`` processes each set up by ``worker.start``."""
-    if jobs <= 1:
-        worker.start(*start_args)
-        yield from map(worker.describe, sides)
-        return
-    with ProcessPoolExecutor(jobs, initializer=worker.start, initargs=start_args) as pool:
-        yield from pool.map(worker.describe, sides, chunksize=16)
+def describe_all(
+    sides: list[Side], *, worker: type, start_args: tuple, jobs: int, progress: bool = False
+) -> Iterator[Described]:
+    """``worker.describe`` over every side, in ``jobs`` processes each set up by ``worker.start``.
+
+    ``progress`` shows images done of all, rate and time left on stderr (tqdm, of the bench extra).
+    """
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(sides), unit="img", file=sys.stderr, disable=not progress, desc=worker.__name__)
+    with bar:
+        if jobs <= 1:
+            worker.start(*start_args)
+            for described in map(worker.describe, sides):
+                bar.update()
+                yield described
+            return
+        with ProcessPoolExecutor(jobs, initializer=worker.start, initargs=start_args) as pool:
+            for described in pool.map(worker.describe, sides, chunksize=16):
+                bar.update()
+                yield described
 
 
 @dataclass(frozen=True)
@@ -169,8 +183,10 @@ def run(
     card_scan: bool = False,
     jobs: int | None = None,
     worker: type = Describer,
+    progress: bool = False,
 ) -> AccuracyRun:
     sides, pair_sides = sides_of(pairs, card_scan=card_scan)
     jobs = jobs or min(4, os.cpu_count() or 1)
     start_args = (models,) if worker is Describer else ()
-    return evaluate(pairs, describe_all(sides, worker=worker, start_args=start_args, jobs=jobs), pair_sides)
+    described = describe_all(sides, worker=worker, start_args=start_args, jobs=jobs, progress=progress)
+    return evaluate(pairs, described, pair_sides)
