@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -11,10 +12,11 @@ from pathlib import Path
 import numpy as np
 
 from madoguchi import paths
-from madoguchi.bench import accuracy, peer, speed
+from madoguchi.bench import accuracy, peer, speed, thresholds
 from madoguchi.bench.metrics import Figures
 from madoguchi.bench.pairs import lfw_pairs, tsv_pairs
 from madoguchi.engine import models
+from madoguchi.engine.score import Calibration, fit_calibration
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -39,11 +41,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     acc.add_argument("--peer", choices=[peer.PEER], help="also run this library on the same pairs")
     acc.add_argument("--plot", type=Path, help="write a ROC plot (PNG) here")
-    acc.add_argument("--write-calibration", type=Path, help="fit the score calibration and write it here")
     acc.add_argument("--jobs", type=int, default=None, help="worker processes (default: cores, max 4)")
     acc.add_argument("--models", type=Path, help="models folder (default: installed with madoguchi)")
     acc.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     acc.set_defaults(handler=run_accuracy)
+
+    thr = kinds.add_parser(
+        "thresholds",
+        help="FMR (1 in N) and FNMR at each score threshold on LFW and on card scans, with 95%% intervals",
+    )
+    thr.add_argument("--lfw", type=Path, default=paths.lfw(), help="LFW folder (as for bench accuracy)")
+    thr.add_argument("--folds", type=int, default=10, help="use only the images of the first N folds")
+    thr.add_argument("--step", type=float, default=5.0, help="score step between rows (default 5)")
+    thr.add_argument("--no-card-scan", action="store_true", help="plain photos only (much faster)")
+    thr.add_argument("--plot", type=Path, help="write genuine/impostor score histograms (PNG) here")
+    thr.add_argument(
+        "--write-calibration", type=Path, help="fit the FMR score calibration on these images, write it here"
+    )
+    thr.add_argument("--jobs", type=int, default=None, help="worker processes (default: cores, max 4)")
+    thr.add_argument("--models", type=Path, help="models folder (default: installed with madoguchi)")
+    thr.add_argument("--json", action="store_true", help="print the table as one JSON object")
+    thr.set_defaults(handler=run_thresholds)
 
     spd = kinds.add_parser("speed", help="per-stage median ms on one thread, load time, peak RSS")
     spd.add_argument("--repeat", type=int, default=50)
@@ -54,7 +72,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _load_pairs(args: argparse.Namespace) -> list | None:
-    if args.pairs:
+    if getattr(args, "pairs", None):
         return tsv_pairs(args.pairs, args.root)
     if not (args.lfw / "pairs.txt").is_file():
         print(f"no LFW at {args.lfw} (pairs.txt missing): give --lfw DIR or --pairs TSV", file=sys.stderr)
@@ -82,14 +100,6 @@ def run_accuracy(args: argparse.Namespace) -> int:
         peer_run = peer.run(pairs, jobs=args.jobs, progress=progress)
         result["peer"] = {"name": args.peer, **_accuracy_figures(peer_run)}
         result["speed_ratio"] = peer_run.median_ms / ours.median_ms
-    if args.write_calibration:
-        from madoguchi.engine.score import fit_calibration
-
-        source = f"{'card-scan ' if args.card_scan else ''}{len(pairs)} pairs from {args.pairs or args.lfw}"
-        fit_calibration(ours.distances, ours.same, fitted_on=source).save(args.write_calibration)
-        target = args.write_calibration
-        if target.name == models.CALIBRATION and (target.parent / models.MANIFEST).is_file():
-            models.record(target.parent, target.name)  # the engine checks every file against it
     if args.plot:
         _plot(args.plot, ours, peer_run, args.peer)
     if args.json:
@@ -199,3 +209,40 @@ def run_speed(args: argparse.Namespace) -> int:
             f"detect {theirs.detect_ratio:.1f}x, align+embed {theirs.embed_ratio:.1f}x"
         )
     return 0
+
+
+def run_thresholds(args: argparse.Namespace) -> int:
+    pairs = _load_pairs(args)
+    if pairs is None:
+        return 2
+    described = thresholds.describe_lfw(
+        pairs,
+        card_scan=not args.no_card_scan,
+        models=args.models,
+        jobs=args.jobs or min(4, os.cpu_count() or 1),
+        progress=not args.json,
+    )
+    sets = [s for s in thresholds.sets_from(described) if s is not None]
+    del described
+    if args.write_calibration:
+        _write_calibration(args.write_calibration, sets, args.lfw, args.folds)
+    calibration = Calibration.load(
+        args.write_calibration or models.verified(models.models_dir(args.models), models.CALIBRATION)
+    )
+    result = thresholds.report(calibration, sets, np.arange(0, 100 + 1e-9, args.step))
+    if args.plot:
+        thresholds.plot(args.plot, calibration, sets)
+    print(json.dumps(result) if args.json else thresholds.text(result))
+    return 0
+
+
+def _write_calibration(target: Path, sets: list[thresholds.Comparisons], lfw: Path, folds: int) -> None:
+    fitted_on = {
+        s.name: f"{len(s.impostor):,} different-person distances (and {len(s.genuine):,} same-person "
+        f"ones, not used) among the images of folds 0-{folds - 1} of {lfw.name}/pairs.txt"
+        for s in sets
+    }
+    fitted_on["card scans generator"] = "madoguchi.synthetic.scans.scan_pair_left (seed = pair index)"
+    fit_calibration({s.name: s.impostor for s in sets}, fitted_on=fitted_on).save(target)
+    if target.name == models.CALIBRATION and (target.parent / models.MANIFEST).is_file():
+        models.record(target.parent, target.name)  # the engine checks every file against it
