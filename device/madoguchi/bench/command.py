@@ -12,11 +12,12 @@ from pathlib import Path
 import numpy as np
 
 from madoguchi import paths
-from madoguchi.bench import accuracy, peer, speed, thresholds
+from madoguchi.bench import accuracy, breakdown, peer, speed, thresholds
 from madoguchi.bench.metrics import Figures
 from madoguchi.bench.pairs import lfw_pairs, tsv_pairs
 from madoguchi.engine import models
 from madoguchi.engine.score import Calibration, fit_calibration
+from madoguchi.synthetic.families import FAMILIES, HELD_OUT
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -38,6 +39,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--card-scan",
         action="store_true",
         help="print and scan each left image onto a simulated ID card, then find the photo",
+    )
+    acc.add_argument(
+        "--family",
+        help="with --card-scan: make the cards with these generator families (comma-separated, pair i "
+        f"takes family i mod n; one of {', '.join(FAMILIES)}; {HELD_OUT} is kept out of all tuning) "
+        "instead of the tuning simulator, and break the errors down by condition",
     )
     acc.add_argument("--peer", choices=[peer.PEER], help="also run this library on the same pairs")
     acc.add_argument("--plot", type=Path, help="write a ROC plot (PNG) here")
@@ -84,11 +91,27 @@ def run_accuracy(args: argparse.Namespace) -> int:
     pairs = _load_pairs(args)
     if pairs is None:
         return 2
+    families = tuple(args.family.split(",")) if args.family else ()
+    if unknown := set(families) - set(FAMILIES):
+        print(f"unknown family {', '.join(sorted(unknown))}: one of {', '.join(FAMILIES)}", file=sys.stderr)
+        return 2
+    if families and not args.card_scan:
+        print("--family needs --card-scan", file=sys.stderr)
+        return 2
     progress = not args.json
     ours = accuracy.run(
-        pairs, models=args.models, card_scan=args.card_scan, jobs=args.jobs, progress=progress
+        pairs,
+        models=args.models,
+        card_scan=args.card_scan,
+        families=families,
+        jobs=args.jobs,
+        progress=progress,
     )
     result = _accuracy_figures(ours)
+    if families:
+        result["breakdown"] = breakdown.breakdown(
+            ours.distances, ours.same, np.array(ours.located), ours.conditions
+        )
     result["failed_to_locate"] = ours.failed_to_locate
     if ours.gated is not None:
         result["quality_gate"] = _figures(ours.gated)
@@ -155,6 +178,8 @@ def _print_accuracy(result: dict, *, lfw_protocol: bool) -> None:
         )
     if result.get("failed_to_locate"):
         print(f"photo not located on {result['failed_to_locate']} simulated scans")
+    if "breakdown" in result:
+        print(breakdown.text(result["breakdown"]))
     if "speed_ratio" in result:
         print(f"median time per image: {result['speed_ratio']:.1f}x faster than {result['peer']['name']}")
 
