@@ -86,3 +86,29 @@ def test_comparisons_count_each_pair_once_and_never_an_image_with_itself():
     assert within.genuine[0] == pytest.approx(np.sqrt(2))
     scanned = comparisons("scans", descriptors[:2], people[:2], images[:2], descriptors, people, images)
     assert len(scanned.genuine) == 2 and len(scanned.impostor) == 4  # own source image left out
+
+
+def test_bench_thresholds_on_a_tiny_lfw_of_package_faces(tmp_path, capsys):
+    import cv2
+
+    from faces import astronaut, camera_frame, other_people
+    from madoguchi.cli import main
+
+    images = {
+        "Astro/Astro_0001.jpg": astronaut(),
+        "Astro/Astro_0002.jpg": camera_frame(astronaut()),
+        "Other/Other_0001.jpg": other_people(1)[0],
+    }
+    for name, rgb in images.items():
+        (tmp_path / "images" / name).parent.mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(tmp_path / "images" / name), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    (tmp_path / "pairs.txt").write_text("1\t1\nAstro\t1\t2\nAstro\t1\tOther\t1\n")
+    argv = ["bench", "thresholds", "--lfw", str(tmp_path), "--no-card-scan", "--jobs", "1"]
+    assert main([*argv, "--json", "--plot", str(tmp_path / "h.png")]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["sets"] == {"LFW": {"genuine": 1, "impostor": 2}}
+    first, last = result["rows"][0], result["rows"][-1]
+    assert first["threshold"] == 0 and first["LFW"]["fmr"]["errors"] == 2
+    assert last["threshold"] == 100 and last["LFW"]["fmr"]["errors"] == 0
+    assert sum(result["histograms"]["LFW"]["FMR (after)"]["impostor"]) == 2
+    assert (tmp_path / "h.png").read_bytes()[:4] == b"\x89PNG"

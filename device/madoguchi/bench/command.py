@@ -61,6 +61,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     thr.add_argument("--folds", type=int, default=10, help="use only the images of the first N folds")
     thr.add_argument("--step", type=float, default=5.0, help="score step between rows (default 5)")
     thr.add_argument("--no-card-scan", action="store_true", help="plain photos only (much faster)")
+    thr.add_argument(
+        "--family",
+        action="append",
+        default=[],
+        choices=list(FAMILIES),
+        help="also a set of card scans made by this generator family (repeatable); "
+        "never used by --write-calibration",
+    )
     thr.add_argument("--plot", type=Path, help="write genuine/impostor score histograms (PNG) here")
     thr.add_argument(
         "--write-calibration", type=Path, help="fit the FMR score calibration on these images, write it here"
@@ -242,15 +250,16 @@ def run_thresholds(args: argparse.Namespace) -> int:
         return 2
     described = thresholds.describe_lfw(
         pairs,
-        card_scan=not args.no_card_scan,
+        generators=([] if args.no_card_scan else [None]) + args.family,
         models=args.models,
         jobs=args.jobs or min(4, os.cpu_count() or 1),
         progress=not args.json,
     )
-    sets = [s for s in thresholds.sets_from(described) if s is not None]
+    sets = thresholds.sets_from(described)
     del described
     if args.write_calibration:
-        _write_calibration(args.write_calibration, sets, args.lfw, args.folds)
+        tuning = [s for s in sets if s.name in ("LFW", "card scans")]  # never a family's scans
+        _write_calibration(args.write_calibration, tuning, args.lfw, args.folds)
     calibration = Calibration.load(
         args.write_calibration or models.verified(models.models_dir(args.models), models.CALIBRATION)
     )

@@ -146,8 +146,8 @@ def histogram(values: np.ndarray, bins: int = 10) -> list[int]:
     return np.histogram(values, bins=edges)[0].tolist()
 
 
-def sets_from(described: list[Described]) -> tuple[Comparisons, Comparisons | None]:
-    """The plain-photo set, and the card-scan set when some sides were scanned."""
+def sets_from(described: list[Described]) -> list[Comparisons]:
+    """The plain-photo set, then one card-scan set per generator (the tuning simulator, families)."""
     files = {path: i for i, path in enumerate(dict.fromkeys(d.side.path for d in described))}
     people = {name: i for i, name in enumerate(dict.fromkeys(d.side.path.parent.name for d in described))}
 
@@ -159,18 +159,24 @@ def sets_from(described: list[Described]) -> tuple[Comparisons, Comparisons | No
         )
 
     plain = arrays([d for d in described if d.side.scan_seed is None])
-    scanned = [d for d in described if d.side.scan_seed is not None]
-    plain_set = comparisons("LFW", *plain, *plain)
-    return plain_set, comparisons("card scans", *arrays(scanned), *plain) if scanned else None
+    sets = [comparisons("LFW", *plain, *plain)]
+    generators = dict.fromkeys(d.side.family for d in described if d.side.scan_seed is not None)
+    for family in generators:
+        scanned = [d for d in described if d.side.scan_seed is not None and d.side.family == family]
+        name = "card scans" if family is None else f"{family} scans"
+        sets.append(comparisons(name, *arrays(scanned), *plain))
+    return sets
 
 
 def describe_lfw(
-    pairs: list[Pair], *, card_scan: bool, models: Path | None, jobs: int, progress: bool
+    pairs: list[Pair], *, generators: list[str | None], models: Path | None, jobs: int, progress: bool
 ) -> list[Described]:
-    """Every image of ``pairs`` described once, and with ``card_scan`` every left side scanned too."""
+    """Every image of ``pairs`` described once, and every left side scanned by each generator too
+    (None: the tuning simulator ``synthetic.scans``, else a family of ``synthetic.families``)."""
     sides = dict.fromkeys(accuracy.sides_of(pairs, card_scan=False)[0])
-    if card_scan:
-        sides.update(dict.fromkeys(accuracy.sides_of(pairs, card_scan=True)[0]))
+    for family in generators:
+        families = () if family is None else (family,)
+        sides.update(dict.fromkeys(accuracy.sides_of(pairs, card_scan=True, families=families)[0]))
     return list(
         accuracy.describe_all(
             list(sides), worker=accuracy.Describer, start_args=(models,), jobs=jobs, progress=progress
@@ -225,13 +231,13 @@ def text(result: dict) -> str:
             "(impostor) comparisons"
             for n, c in result["sets"].items()
         ),
-        f"{'threshold':>9}" + "".join(f"  {'FMR ' + n:<34}{'FNMR ' + n:<26}" for n in names),
+        f"{'threshold':>9}" + "".join(f"  {'FMR ' + n:<40}{'FNMR ' + n:<26}" for n in names),
     ]
     for row in result["rows"]:
         cells = []
         for n in names:
             fmr, fnmr = (Rate(row[n][k]["errors"], row[n][k]["n"]) for k in ("fmr", "fnmr"))
-            cells.append(f"  {fmr_text(fmr):<34}{fnmr_text(fnmr):<26}")
+            cells.append(f"  {fmr_text(fmr):<40}{fnmr_text(fnmr):<26}")
         lines.append(f"{row['threshold']:>9g}" + "".join(cells))
     lines.append("score histograms (counts per 10 points, 0-10 first):")
     for n, scales in result["histograms"].items():
