@@ -271,12 +271,17 @@ def run_thresholds(args: argparse.Namespace) -> int:
 
 
 def _write_calibration(target: Path, sets: list[thresholds.Comparisons], lfw: Path, folds: int) -> None:
+    images = f"the images of folds 0-{folds - 1} of {lfw.name}/pairs.txt"
+    among = {
+        "LFW": f"between any two of {images}",
+        "card scans": f"between each left image of {images} printed and scanned by "
+        "madoguchi.synthetic.scans.scan_pair_left (seed = pair index) and every plain image of another person",
+    }
     fitted_on = {
-        s.name: f"{len(s.impostor):,} different-person distances (and {len(s.genuine):,} same-person "
-        f"ones, not used) among the images of folds 0-{folds - 1} of {lfw.name}/pairs.txt"
+        s.name: f"{len(s.impostor):,} different-person distances {among[s.name]} "
+        f"({len(s.genuine):,} same-person ones not used)"
         for s in sets
     }
-    fitted_on["card scans generator"] = "madoguchi.synthetic.scans.scan_pair_left (seed = pair index)"
     fit_calibration({s.name: s.impostor for s in sets}, fitted_on=fitted_on).save(target)
     if target.name == models.CALIBRATION and (target.parent / models.MANIFEST).is_file():
         models.record(target.parent, target.name)  # the engine checks every file against it

@@ -39,6 +39,9 @@ class Comparisons:
     name: str
     genuine: np.ndarray
     impostor: np.ndarray
+    not_acquired: tuple[int, int] = (0, 0)
+    """Scanned pages on which the photo was not found, of all pages (ISO/IEC 19795-1's failure to
+    acquire): left out of the comparisons, so FMR and FNMR are comparison-level rates."""
 
 
 def _blocks(rows: int) -> Iterator[slice]:
@@ -163,8 +166,12 @@ def sets_from(described: list[Described]) -> list[Comparisons]:
     generators = dict.fromkeys(d.side.family for d in described if d.side.scan_seed is not None)
     for family in generators:
         scanned = [d for d in described if d.side.scan_seed is not None and d.side.family == family]
+        located = [d for d in scanned if d.located]
         name = "card scans" if family is None else f"{family} scans"
-        sets.append(comparisons(name, *arrays(scanned), *plain))
+        found = comparisons(name, *arrays(located), *plain)
+        sets.append(
+            Comparisons(name, found.genuine, found.impostor, (len(scanned) - len(located), len(scanned)))
+        )
     return sets
 
 
@@ -194,7 +201,15 @@ def report(calibration: Calibration, sets: list[Comparisons], thresholds: np.nda
     tables = {s.name: table(calibration, s, thresholds) for s in sets}
     return {
         "scale": "score = -20 log10(FMR): 60 = 1 in 1,000, 80 = 1 in 10,000",
-        "sets": {s.name: {"genuine": len(s.genuine), "impostor": len(s.impostor)} for s in sets},
+        "sets": {
+            s.name: {"genuine": len(s.genuine), "impostor": len(s.impostor)}
+            | (
+                {"pages_not_located": s.not_acquired[0], "pages": s.not_acquired[1]}
+                if s.not_acquired[1]
+                else {}
+            )
+            for s in sets
+        },
         "rows": [
             {
                 "threshold": float(t),
@@ -229,6 +244,12 @@ def text(result: dict) -> str:
         *(
             f"{n}: {c['genuine']:,} same-person (genuine) and {c['impostor']:,} different-person "
             "(impostor) comparisons"
+            + (
+                f"; photo not found on {c['pages_not_located']} of {c['pages']} pages (failure to "
+                "acquire, left out)"
+                if c.get("pages")
+                else ""
+            )
             for n, c in result["sets"].items()
         ),
         f"{'threshold':>9}" + "".join(f"  {'FMR ' + n:<40}{'FNMR ' + n:<26}" for n in names),
