@@ -275,7 +275,8 @@ def _write_calibration(target: Path, sets: list[thresholds.Comparisons], lfw: Pa
     among = {
         "LFW": f"between any two of {images}",
         "card scans": f"between each left image of {images} printed and scanned by "
-        "madoguchi.synthetic.scans.scan_pair_left (seed = pair index) and every plain image of another person",
+        "madoguchi.synthetic.scans.scan_pair_left (seed = pair index) "
+        "and every plain image of another person",
     }
     fitted_on = {
         s.name: f"{len(s.impostor):,} different-person distances {among[s.name]} "
