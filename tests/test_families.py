@@ -53,10 +53,11 @@ def test_a_page_is_a_pure_function_of_family_and_seed(family):
         assert page.shape[1] == mm_to_px(125, conditions.dpi)
 
 
-def test_an_unknown_family_is_refused():
+def test_an_unknown_family_is_refused(capsys):
     with pytest.raises(ValueError, match="unknown card family"):
         family_scan(lfw_like_face(), "passport", 0)
     assert main(["bench", "accuracy", "--card-scan", "--family", "passport", "--json"]) == 2
+    assert "unknown family passport" in capsys.readouterr().err
 
 
 @pytest.mark.skipif(not LFW_FACE.is_file(), reason=f"LFW is not in {LFW}")

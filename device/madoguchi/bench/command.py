@@ -96,15 +96,15 @@ def _load_pairs(args: argparse.Namespace) -> list | None:
 
 
 def run_accuracy(args: argparse.Namespace) -> int:
-    pairs = _load_pairs(args)
-    if pairs is None:
-        return 2
     families = tuple(args.family.split(",")) if args.family else ()
     if unknown := set(families) - set(FAMILIES):
         print(f"unknown family {', '.join(sorted(unknown))}: one of {', '.join(FAMILIES)}", file=sys.stderr)
         return 2
     if families and not args.card_scan:
         print("--family needs --card-scan", file=sys.stderr)
+        return 2
+    pairs = _load_pairs(args)
+    if pairs is None:
         return 2
     progress = not args.json
     ours = accuracy.run(
