@@ -265,7 +265,7 @@ def text(result: dict) -> str:
         for scale in ("logistic (before)", "FMR (after)"):
             for kind in ("genuine", "impostor"):
                 lines.append(
-                    f"  {n:<11}{scale:<18}{kind:<9}" + " ".join(f"{c:>8}" for c in scales[scale][kind])
+                    f"  {n:<17} {scale:<18}{kind:<9}" + " ".join(f"{c:>8}" for c in scales[scale][kind])
                 )
     return "\n".join(lines)
 
