@@ -51,4 +51,4 @@ models: $(STAMP)
 	$(BIN)/python models/build_detectors.py
 	$(BIN)/python models/build_embedder.py
 	$(BIN)/python models/fit_mesh_template.py
-	$(BIN)/madoguchi bench accuracy --write-calibration models/calibration.json
+	$(BIN)/madoguchi bench thresholds --write-calibration models/calibration.json

@@ -1,16 +1,17 @@
-"""Benchmark arithmetic: pair lists, the 10-fold protocol, TAR at FAR, EER, score calibration."""
+"""Benchmark arithmetic: pair lists, the 10-fold protocol, TAR at FAR, EER, progress, speed."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from madoguchi.bench.accuracy import Described, Side, describe_all
 from madoguchi.bench.metrics import best_threshold, eer, figures, tar_at_far
 from madoguchi.bench.pairs import lfw_pairs, tsv_pairs
 from madoguchi.cli import main
-from madoguchi.engine.score import Calibration, fit_calibration
 
 
 def test_lfw_pairs_reads_folds_of_same_then_different(tmp_path):
@@ -43,6 +44,17 @@ def test_tsv_pairs_resolves_paths_and_deals_folds(tmp_path):
     assert sorted({p.fold for p in pairs}) == list(range(10))
 
 
+def test_tsv_folds_are_stratified_whatever_the_order(tmp_path):
+    rows = ["left\tright\tsame"] + [f"a{i}.png\tb{i}.png\t1" for i in range(30)]
+    rows += [f"c{i}.png\td{i}.png\t0" for i in range(70)]
+    (tmp_path / "pairs.tsv").write_text("\n".join(rows) + "\n")
+    pairs = tsv_pairs(tmp_path / "pairs.tsv", tmp_path)
+    for fold in range(10):
+        in_fold = [p for p in pairs if p.fold == fold]
+        assert sum(p.same for p in in_fold) == 3 and sum(not p.same for p in in_fold) == 7
+    assert pairs == tsv_pairs(tmp_path / "pairs.tsv", tmp_path)  # deterministic
+
+
 def test_tsv_pairs_names_the_bad_line(tmp_path):
     (tmp_path / "p.tsv").write_text("left\tright\tsame\na\tb\tmaybe\n")
     with pytest.raises(ValueError, match=r"p.tsv:2"):
@@ -67,16 +79,26 @@ def test_overlap_costs_accuracy_and_far():
     assert 0.85 < figures(distances, same, folds).accuracy_10fold < 0.95
 
 
-def test_calibration_fits_a_falling_curve_and_round_trips(tmp_path):
-    rng = np.random.default_rng(1)
-    same_d, other_d = rng.normal(0.4, 0.08, 500), rng.normal(0.8, 0.08, 500)
-    fitted = fit_calibration(
-        np.concatenate([same_d, other_d]), np.array([1] * 500 + [0] * 500), fitted_on="test"
-    )
-    assert 0.55 < fitted.midpoint < 0.65
-    assert fitted.score(0.3) > 95 and fitted.score(0.9) < 5 and fitted.score(fitted.midpoint) == 50.0
-    fitted.save(tmp_path / "c.json")
-    assert Calibration.load(tmp_path / "c.json") == fitted
+class Doubler:
+    """A benchmark worker without an engine: describes a side by its file name's length."""
+
+    @classmethod
+    def start(cls) -> None:
+        pass
+
+    @classmethod
+    def describe(cls, side: Side) -> Described:
+        return Described(side, np.full(2, len(side.path.name), np.float32), True, True, 0.0)
+
+
+@pytest.mark.parametrize("progress", [True, False])
+def test_progress_goes_to_stderr_only_when_asked(capsys, progress):
+    sides = [Side(Path(name)) for name in ("a", "bb", "ccc")]
+    described = list(describe_all(sides, worker=Doubler, start_args=(), jobs=1, progress=progress))
+    assert [d.descriptor[0] for d in described] == [1, 2, 3]
+    printed = capsys.readouterr()
+    assert printed.out == ""
+    assert ("3/3" in printed.err) == progress
 
 
 def test_bench_speed_prints_every_figure_as_json(capsys):
@@ -84,6 +106,7 @@ def test_bench_speed_prints_every_figure_as_json(capsys):
     figures_printed = json.loads(capsys.readouterr().out)
     for key in ("face_ms", "detect_page_ms", "detect_frame_ms", "embed_ms", "model_load_ms", "peak_rss_mb"):
         assert isinstance(figures_printed[key], float) and figures_printed[key] > 0
+    assert "landmarks_ms" in figures_printed and "other_ms" in figures_printed
 
 
 def test_bench_accuracy_on_a_tsv_of_package_faces(tmp_path, capsys):
@@ -114,6 +137,8 @@ def test_bench_accuracy_on_a_tsv_of_package_faces(tmp_path, capsys):
         )
         == 0
     )
-    result = json.loads(capsys.readouterr().out)
+    printed = capsys.readouterr()
+    assert printed.err == "", "--json is silent on stderr"
+    result = json.loads(printed.out)
     assert result["pairs"] == 4 and result["failed_to_detect"] == 0
     assert result["eer"] == 0.0 and result["tar_at_far_1e-3"] == 1.0

@@ -41,7 +41,7 @@ def test_finds_the_astronaut_with_eyes_above_the_nose(engine):
 
 def test_same_person_scores_high_and_other_people_low(engine):
     reference = astronaut()
-    midpoint = engine.calibration.midpoint  # the distance that scores 50
+    midpoint = engine.calibration.distance_at(50)
     same = engine.verify(reference, camera_frame(reference))
     assert same.distance < 0.6 * midpoint and same.score > 90
     for person in other_people():
@@ -50,7 +50,7 @@ def test_same_person_scores_high_and_other_people_low(engine):
 
 
 def test_score_falls_as_distance_grows(engine):
-    midpoint = engine.calibration.midpoint
+    midpoint = engine.calibration.distance_at(50)
     scores = [engine.score(midpoint * f) for f in (0.3, 0.8, 0.95, 1.0, 1.05, 1.2, 2.0)]
     assert scores == sorted(scores, reverse=True) and scores[3] == 50.0
     assert 0 <= scores[-1] < 5 and 95 < scores[0] <= 100
@@ -158,7 +158,7 @@ def test_lfw_first_pairs_fall_on_the_right_side_of_the_threshold(engine):
             describe_centre_face(engine, read_rgb(pair.left)),
             describe_centre_face(engine, read_rgb(pair.right)),
         )
-        right += (gap < engine.calibration.midpoint) == pair.same
+        right += (gap < engine.calibration.distance_at(50)) == pair.same
     assert right >= 0.95 * len(sample)
 
 

@@ -9,6 +9,7 @@ appliance itself would ask for a rescan instead.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -26,14 +27,17 @@ from madoguchi.engine.detect import Detection
 from madoguchi.engine.embed import distance
 from madoguchi.engine.types import Face, FaceBox
 from madoguchi.errors import FaceError
+from madoguchi.synthetic.families import Conditions
 
 
 @dataclass(frozen=True)
 class Side:
-    """One image to describe: a file, and for a simulated card scan the seed of its scan."""
+    """One image to describe: a file, and for a simulated card scan the seed of its scan and the
+    generator family (None: ``synthetic.scans``, the generator the pipeline was tuned with)."""
 
     path: Path
     scan_seed: int | None = None
+    family: str | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ class Described:
     located: bool
     ms: float
     quality_ok: bool = True
+    conditions: Conditions | None = None
 
 
 def read_rgb(path: Path) -> np.ndarray:
@@ -83,9 +88,9 @@ class Describer:
         engine = cls.engine
         assert engine is not None, "Describer.start() runs first in every worker"
         rgb = read_rgb(side.path)
-        located = True
+        located, conditions = True, None
         if side.scan_seed is not None:
-            rgb, located = _scanned_photo(engine, rgb, side.scan_seed)
+            rgb, located, conditions = _scanned_photo(engine, rgb, side.scan_seed, side.family)
         started = time.perf_counter()
         faces = engine.find_faces(rgb)
         face = nearest_centre(faces, rgb) if faces else centre_face(engine, rgb)
@@ -94,27 +99,38 @@ class Describer:
         # a scanned card photo is judged as a reference image, anything else as a camera frame
         quality = assess(rgb, face, side="reference" if side.scan_seed is not None else "live")
         engine.scratch.wipe()  # what the engine handed out for this image, as forget() does per visitor
-        return Described(side, descriptor, bool(faces), located, ms, quality.ok)
+        return Described(side, descriptor, bool(faces), located, ms, quality.ok, conditions)
 
 
-def _scanned_photo(engine: FaceEngine, rgb: np.ndarray, seed: int) -> tuple[np.ndarray, bool]:
+def _scanned_photo(
+    engine: FaceEngine, rgb: np.ndarray, seed: int, family: str | None
+) -> tuple[np.ndarray, bool, Conditions | None]:
     """Print and scan the reference side onto a card page, then find the photo on the page."""
     from madoguchi.document.locate import locate_photo
+    from madoguchi.synthetic.families import family_scan
     from madoguchi.synthetic.scans import scan_pair_left
 
-    page = scan_pair_left(rgb, seed)
+    if family is None:
+        page, dpi, conditions = scan_pair_left(rgb, seed), 300, None
+    else:
+        page, conditions = family_scan(rgb, family, seed)
+        dpi = conditions.dpi
     try:
-        return locate_photo(page, engine, dpi=300).image, True
+        return locate_photo(page, engine, dpi=dpi).image, True, conditions
     except FaceError:
-        return page, False
+        return page, False, conditions
 
 
-def sides_of(pairs: list[Pair], *, card_scan: bool) -> tuple[list[Side], list[tuple[Side, Side]]]:
-    """Distinct images to describe, and each pair as two of them."""
+def sides_of(
+    pairs: list[Pair], *, card_scan: bool, families: tuple[str, ...] = ()
+) -> tuple[list[Side], list[tuple[Side, Side]]]:
+    """Distinct images to describe, and each pair as two of them. With ``families``, pair i's card
+    is made by generator family ``families[i % len(families)]``."""
     sides: dict[Side, None] = {}
     pair_sides = []
     for index, pair in enumerate(pairs):
-        left = Side(pair.left, scan_seed=index if card_scan else None)
+        family = families[index % len(families)] if card_scan and families else None
+        left = Side(pair.left, scan_seed=index if card_scan else None, family=family)
         right = Side(pair.right)
         sides.setdefault(left)
         sides.setdefault(right)
@@ -122,14 +138,27 @@ def sides_of(pairs: list[Pair], *, card_scan: bool) -> tuple[list[Side], list[tu
     return list(sides), pair_sides
 
 
-def describe_all(sides: list[Side], *, worker: type, start_args: tuple, jobs: int) -> Iterator[Described]:
-    """``worker.describe`` over every side, in ``jobs`` processes each set up by ``worker.start``."""
-    if jobs <= 1:
-        worker.start(*start_args)
-        yield from map(worker.describe, sides)
-        return
-    with ProcessPoolExecutor(jobs, initializer=worker.start, initargs=start_args) as pool:
-        yield from pool.map(worker.describe, sides, chunksize=16)
+def describe_all(
+    sides: list[Side], *, worker: type, start_args: tuple, jobs: int, progress: bool = False
+) -> Iterator[Described]:
+    """``worker.describe`` over every side, in ``jobs`` processes each set up by ``worker.start``.
+
+    ``progress`` shows images done of all, rate and time left on stderr (tqdm, of the bench extra).
+    """
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(sides), unit="img", file=sys.stderr, disable=not progress, desc=worker.__name__)
+    with bar:
+        if jobs <= 1:
+            worker.start(*start_args)
+            for described in map(worker.describe, sides):
+                bar.update()
+                yield described
+            return
+        with ProcessPoolExecutor(jobs, initializer=worker.start, initargs=start_args) as pool:
+            for described in pool.map(worker.describe, sides, chunksize=16):
+                bar.update()
+                yield described
 
 
 @dataclass(frozen=True)
@@ -142,6 +171,10 @@ class AccuracyRun:
     median_ms: float
     gated: Figures | None
     """The figures on the pairs whose two images both pass the quality gate."""
+    conditions: list[Conditions | None]
+    """What each pair's reference scan was made with (None: not a family scan)."""
+    located: list[bool]
+    """Whether each pair's reference photo was found on its page (True when not scanned)."""
 
 
 def evaluate(
@@ -160,6 +193,8 @@ def evaluate(
         failed_to_detect=sum(not d.detected for d in by_side.values()),
         failed_to_locate=sum(not d.located for d in by_side.values()),
         median_ms=float(np.median([d.ms for d in by_side.values()])),
+        conditions=[by_side[a].conditions for a, _ in pair_sides],
+        located=[by_side[a].located for a, _ in pair_sides],
     )
 
 
@@ -168,10 +203,13 @@ def run(
     *,
     models: Path | None = None,
     card_scan: bool = False,
+    families: tuple[str, ...] = (),
     jobs: int | None = None,
     worker: type = Describer,
+    progress: bool = False,
 ) -> AccuracyRun:
-    sides, pair_sides = sides_of(pairs, card_scan=card_scan)
+    sides, pair_sides = sides_of(pairs, card_scan=card_scan, families=families)
     jobs = jobs or min(4, os.cpu_count() or 1)
     start_args = (models,) if worker is Describer else ()
-    return evaluate(pairs, describe_all(sides, worker=worker, start_args=start_args, jobs=jobs), pair_sides)
+    described = describe_all(sides, worker=worker, start_args=start_args, jobs=jobs, progress=progress)
+    return evaluate(pairs, described, pair_sides)

@@ -1,9 +1,10 @@
-"""`madoguchi bench accuracy|speed|soak`: figures printed (with --json, one JSON object), never asserted."""
+"""`madoguchi bench accuracy|speed|thresholds|soak`: figures printed (--json: one object), never asserted."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -11,10 +12,12 @@ from pathlib import Path
 import numpy as np
 
 from madoguchi import paths
-from madoguchi.bench import accuracy, peer, speed
+from madoguchi.bench import accuracy, breakdown, peer, speed, thresholds
 from madoguchi.bench.metrics import Figures
 from madoguchi.bench.pairs import lfw_pairs, tsv_pairs
 from madoguchi.engine import models
+from madoguchi.engine.score import Calibration, fit_calibration
+from madoguchi.synthetic.families import FAMILIES, HELD_OUT
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -37,13 +40,43 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="print and scan each left image onto a simulated ID card, then find the photo",
     )
+    acc.add_argument(
+        "--family",
+        help="with --card-scan: make the cards with these generator families (comma-separated, pair i "
+        f"takes family i mod n; one of {', '.join(FAMILIES)}; {HELD_OUT} is kept out of all tuning) "
+        "instead of the tuning simulator, and break the errors down by condition",
+    )
     acc.add_argument("--peer", choices=[peer.PEER], help="also run this library on the same pairs")
     acc.add_argument("--plot", type=Path, help="write a ROC plot (PNG) here")
-    acc.add_argument("--write-calibration", type=Path, help="fit the score calibration and write it here")
     acc.add_argument("--jobs", type=int, default=None, help="worker processes (default: cores, max 4)")
     acc.add_argument("--models", type=Path, help="models folder (default: installed with madoguchi)")
     acc.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     acc.set_defaults(handler=run_accuracy)
+
+    thr = kinds.add_parser(
+        "thresholds",
+        help="FMR (1 in N) and FNMR at each score threshold on LFW and on card scans, with 95%% intervals",
+    )
+    thr.add_argument("--lfw", type=Path, default=paths.lfw(), help="LFW folder (as for bench accuracy)")
+    thr.add_argument("--folds", type=int, default=10, help="use only the images of the first N folds")
+    thr.add_argument("--step", type=float, default=5.0, help="score step between rows (default 5)")
+    thr.add_argument("--no-card-scan", action="store_true", help="plain photos only (much faster)")
+    thr.add_argument(
+        "--family",
+        action="append",
+        default=[],
+        choices=list(FAMILIES),
+        help="also a set of card scans made by this generator family (repeatable); "
+        "never used by --write-calibration",
+    )
+    thr.add_argument("--plot", type=Path, help="write genuine/impostor score histograms (PNG) here")
+    thr.add_argument(
+        "--write-calibration", type=Path, help="fit the FMR score calibration on these images, write it here"
+    )
+    thr.add_argument("--jobs", type=int, default=None, help="worker processes (default: cores, max 4)")
+    thr.add_argument("--models", type=Path, help="models folder (default: installed with madoguchi)")
+    thr.add_argument("--json", action="store_true", help="print the table as one JSON object")
+    thr.set_defaults(handler=run_thresholds)
 
     spd = kinds.add_parser("speed", help="per-stage median ms on one thread, load time, peak RSS")
     spd.add_argument("--repeat", type=int, default=50)
@@ -61,7 +94,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _load_pairs(args: argparse.Namespace) -> list | None:
-    if args.pairs:
+    if getattr(args, "pairs", None):
         return tsv_pairs(args.pairs, args.root)
     if not (args.lfw / "pairs.txt").is_file():
         print(f"no LFW at {args.lfw} (pairs.txt missing): give --lfw DIR or --pairs TSV", file=sys.stderr)
@@ -70,11 +103,30 @@ def _load_pairs(args: argparse.Namespace) -> list | None:
 
 
 def run_accuracy(args: argparse.Namespace) -> int:
+    families = tuple(args.family.split(",")) if args.family else ()
+    if unknown := set(families) - set(FAMILIES):
+        print(f"unknown family {', '.join(sorted(unknown))}: one of {', '.join(FAMILIES)}", file=sys.stderr)
+        return 2
+    if families and not args.card_scan:
+        print("--family needs --card-scan", file=sys.stderr)
+        return 2
     pairs = _load_pairs(args)
     if pairs is None:
         return 2
-    ours = accuracy.run(pairs, models=args.models, card_scan=args.card_scan, jobs=args.jobs)
+    progress = not args.json
+    ours = accuracy.run(
+        pairs,
+        models=args.models,
+        card_scan=args.card_scan,
+        families=families,
+        jobs=args.jobs,
+        progress=progress,
+    )
     result = _accuracy_figures(ours)
+    if families:
+        result["breakdown"] = breakdown.breakdown(
+            ours.distances, ours.same, np.array(ours.located), ours.conditions
+        )
     result["failed_to_locate"] = ours.failed_to_locate
     if ours.gated is not None:
         result["quality_gate"] = _figures(ours.gated)
@@ -83,23 +135,15 @@ def run_accuracy(args: argparse.Namespace) -> int:
         if not peer.available():
             print("face_recognition is not installed: make bench-deps", file=sys.stderr)
             return 2
-        peer_run = peer.run(pairs, jobs=args.jobs)
+        peer_run = peer.run(pairs, jobs=args.jobs, progress=progress)
         result["peer"] = {"name": args.peer, **_accuracy_figures(peer_run)}
         result["speed_ratio"] = peer_run.median_ms / ours.median_ms
-    if args.write_calibration:
-        from madoguchi.engine.score import fit_calibration
-
-        source = f"{'card-scan ' if args.card_scan else ''}{len(pairs)} pairs from {args.pairs or args.lfw}"
-        fit_calibration(ours.distances, ours.same, fitted_on=source).save(args.write_calibration)
-        target = args.write_calibration
-        if target.name == models.CALIBRATION and (target.parent / models.MANIFEST).is_file():
-            models.record(target.parent, target.name)  # the engine checks every file against it
     if args.plot:
         _plot(args.plot, ours, peer_run, args.peer)
     if args.json:
         print(json.dumps(result))
     else:
-        _print_accuracy(result)
+        _print_accuracy(result, lfw_protocol=not args.pairs)
     return 0
 
 
@@ -118,16 +162,28 @@ def _accuracy_figures(run: accuracy.AccuracyRun) -> dict:
     return {**_figures(run.figures), "failed_to_detect": run.failed_to_detect, "median_ms": run.median_ms}
 
 
-def _print_accuracy(result: dict) -> None:
+def _print_accuracy(result: dict, *, lfw_protocol: bool) -> None:
+    """One row per pipeline. On a list that is not LFW's, TAR and EER come first: 10-fold accuracy
+    depends on the list's balance of same and different pairs, which is LFW's 50/50 only there."""
     rows = [("madoguchi", result)] + ([(result["peer"]["name"], result["peer"])] if "peer" in result else [])
-    header = ("pipeline", "pairs", "10-fold acc", "TAR@FAR1e-3", "EER", "no face", "ms/img")
-    print("{:<18}{:>7}{:>16}{:>13}{:>8}{:>9}{:>8}".format(*header))
+    columns = (
+        ("pairs", "10-fold acc", "TAR@FAR1e-3", "EER")
+        if lfw_protocol
+        else ("pairs", "TAR@FAR1e-3", "EER", "10-fold acc")
+    )
+    widths = {"pairs": 7, "10-fold acc": 16, "TAR@FAR1e-3": 13, "EER": 8, "no face": 9, "ms/img": 8}
+    columns += ("no face", "ms/img")
+    print(f"{'pipeline':<18}" + "".join(f"{c:>{widths[c]}}" for c in columns))
     for name, r in rows:
-        print(
-            f"{name:<18}{r['pairs']:>7}{100 * r['accuracy_10fold']:>10.2f}% ±{100 * r['accuracy_std']:.2f}"
-            f"{100 * r['tar_at_far_1e-3']:>12.2f}%{100 * r['eer']:>7.2f}%{r['failed_to_detect']:>9}"
-            f"{r['median_ms']:>8.1f}"
-        )
+        cells = {
+            "pairs": str(r["pairs"]),
+            "10-fold acc": f"{100 * r['accuracy_10fold']:.2f}% ±{100 * r['accuracy_std']:.2f}",
+            "TAR@FAR1e-3": f"{100 * r['tar_at_far_1e-3']:.2f}%",
+            "EER": f"{100 * r['eer']:.2f}%",
+            "no face": str(r["failed_to_detect"]),
+            "ms/img": f"{r['median_ms']:.1f}",
+        }
+        print(f"{name:<18}" + "".join(f"{cells[c]:>{widths[c]}}" for c in columns))
     if "quality_gate" in result:
         g = result["quality_gate"]
         print(
@@ -137,6 +193,8 @@ def _print_accuracy(result: dict) -> None:
         )
     if result.get("failed_to_locate"):
         print(f"photo not located on {result['failed_to_locate']} simulated scans")
+    if "breakdown" in result:
+        print(breakdown.text(result["breakdown"]))
     if "speed_ratio" in result:
         print(f"median time per image: {result['speed_ratio']:.1f}x faster than {result['peer']['name']}")
 
@@ -169,23 +227,27 @@ def _plot(
 
 
 def run_speed(args: argparse.Namespace) -> int:
-    result = asdict(speed.run(models=args.models, repeat=args.repeat))
-    if args.peer:
-        if not peer.available():
-            print("face_recognition is not installed: make bench-deps", file=sys.stderr)
-            return 2
-        result["peer"] = {"name": args.peer, **speed.run_peer(repeat=max(5, args.repeat // 5))}
-        result["speed_ratio"] = result["peer"]["face_ms"] / result["face_ms"]
+    if args.peer and not peer.available():
+        print("face_recognition is not installed: make bench-deps", file=sys.stderr)
+        return 2
+    ours, theirs = speed.run(models=args.models, repeat=args.repeat, with_peer=bool(args.peer))
+    result = asdict(ours)
+    if theirs is not None:
+        result["peer"] = asdict(theirs)
     if args.json:
         print(json.dumps(result))
         return 0
-    for key, value in result.items():
-        if key != "peer" and key != "speed_ratio":
-            print(f"{key:<18}{value:>10.2f}")
-    if "peer" in result:
-        p = result["peer"]
-        print(f"{p['name']}: detect {p['detect_frame_ms']:.1f} ms + align/embed {p['embed_ms']:.1f} ms")
-        print(f"detect+align+embed: {result['speed_ratio']:.1f}x faster than {p['name']}")
+    for key, value in asdict(ours).items():
+        print(f"{key:<18}{value:>10.2f}")
+    if theirs is not None:
+        print(
+            f"{theirs.name} in the same {args.repeat} passes: detect {theirs.detect_frame_ms:.1f} ms + "
+            f"align/embed {theirs.embed_ms:.1f} ms = {theirs.face_ms:.1f} ms"
+        )
+        print(
+            f"its time over ours: whole face {theirs.face_ratio:.1f}x (median of per-pass ratios), "
+            f"detect {theirs.detect_ratio:.1f}x, align+embed {theirs.embed_ratio:.1f}x"
+        )
     return 0
 
 
@@ -195,3 +257,47 @@ def run_soak(args: argparse.Namespace) -> int:
     run = soak.soak(args.transactions, capture_seconds=args.capture_seconds, trace=args.trace)
     print(json.dumps(asdict(run)) if args.json else "\n".join(soak.report(run)))
     return 0
+
+
+def run_thresholds(args: argparse.Namespace) -> int:
+    pairs = _load_pairs(args)
+    if pairs is None:
+        return 2
+    described = thresholds.describe_lfw(
+        pairs,
+        generators=([] if args.no_card_scan else [None]) + args.family,
+        models=args.models,
+        jobs=args.jobs or min(4, os.cpu_count() or 1),
+        progress=not args.json,
+    )
+    sets = thresholds.sets_from(described)
+    del described
+    if args.write_calibration:
+        tuning = [s for s in sets if s.name in ("LFW", "card scans")]  # never a family's scans
+        _write_calibration(args.write_calibration, tuning, args.lfw, args.folds)
+    calibration = Calibration.load(
+        args.write_calibration or models.verified(models.models_dir(args.models), models.CALIBRATION)
+    )
+    result = thresholds.report(calibration, sets, np.arange(0, 100 + 1e-9, args.step))
+    if args.plot:
+        thresholds.plot(args.plot, calibration, sets)
+    print(json.dumps(result) if args.json else thresholds.text(result))
+    return 0
+
+
+def _write_calibration(target: Path, sets: list[thresholds.Comparisons], lfw: Path, folds: int) -> None:
+    images = f"the images of folds 0-{folds - 1} of {lfw.name}/pairs.txt"
+    among = {
+        "LFW": f"between any two of {images}",
+        "card scans": f"between each left image of {images} printed and scanned by "
+        "madoguchi.synthetic.scans.scan_pair_left (seed = pair index) "
+        "and every plain image of another person",
+    }
+    fitted_on = {
+        s.name: f"{len(s.impostor):,} different-person distances {among[s.name]} "
+        f"({len(s.genuine):,} same-person ones not used)"
+        for s in sets
+    }
+    fit_calibration({s.name: s.impostor for s in sets}, fitted_on=fitted_on).save(target)
+    if target.name == models.CALIBRATION and (target.parent / models.MANIFEST).is_file():
+        models.record(target.parent, target.name)  # the engine checks every file against it

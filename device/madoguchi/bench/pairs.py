@@ -49,8 +49,9 @@ FALSE_WORDS = {"0", "false", "no", "different"}
 def tsv_pairs(path: Path, root: Path, *, folds: int = 10) -> list[Pair]:
     """A TSV with the header ``left<TAB>right<TAB>same``; paths relative to ``root``.
 
-    Pairs are dealt into ``folds`` folds in file order, same and different alike, so that the
-    10-fold protocol applies to any list.
+    Folds are stratified and deterministic: the same-person pairs, in file order, are cut into
+    ``folds`` runs of (nearly) equal length, and so are the different-person pairs, so every fold
+    holds its share of each whatever order the file lists them in.
     """
     with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle, delimiter="\t")
@@ -62,4 +63,15 @@ def tsv_pairs(path: Path, root: Path, *, folds: int = 10) -> list[Pair]:
             if word not in TRUE_WORDS | FALSE_WORDS:
                 raise ValueError(f"{path}:{line}: 'same' must be 1/0 or true/false, not {row['same']!r}")
             pairs.append(Pair(root / row["left"], root / row["right"], word in TRUE_WORDS, 0))
-    return [Pair(p.left, p.right, p.same, i * folds // max(1, len(pairs))) for i, p in enumerate(pairs)]
+    return stratified(pairs, folds)
+
+
+def stratified(pairs: list[Pair], folds: int) -> list[Pair]:
+    """``pairs`` with folds reassigned: each class cut, in order, into ``folds`` equal runs."""
+    counts = {True: sum(p.same for p in pairs), False: sum(not p.same for p in pairs)}
+    seen = {True: 0, False: 0}
+    dealt = []
+    for p in pairs:
+        dealt.append(Pair(p.left, p.right, p.same, seen[p.same] * folds // counts[p.same]))
+        seen[p.same] += 1
+    return dealt

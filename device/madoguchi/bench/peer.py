@@ -63,5 +63,5 @@ class PeerWorker:
         return Described(side, descriptor, bool(locations), True, (time.perf_counter() - started) * 1000)
 
 
-def run(pairs: list[Pair], *, jobs: int | None = None) -> AccuracyRun:
-    return accuracy.run(pairs, jobs=jobs, worker=PeerWorker)
+def run(pairs: list[Pair], *, jobs: int | None = None, progress: bool = False) -> AccuracyRun:
+    return accuracy.run(pairs, jobs=jobs, worker=PeerWorker, progress=progress)

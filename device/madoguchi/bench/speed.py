@@ -1,4 +1,5 @@
-"""`madoguchi bench speed`: per-stage median milliseconds on one thread, load time and peak RSS.
+"""`madoguchi bench speed`: per-stage median milliseconds on one thread, load time and peak RSS,
+with face_recognition timed in the same passes as ours when asked.
 
 The images are made here from scikit-image's public-domain astronaut, so the benchmark runs on any
 machine: a 640x480 camera frame, and a card scanned at 300 dpi (1011x638 px, the photo about
@@ -10,7 +11,6 @@ from __future__ import annotations
 import resource
 import statistics
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 from madoguchi.engine import FaceEngine
+from madoguchi.engine.types import Face, FaceBox
 from madoguchi.synthetic.cards import plain_card
 from madoguchi.synthetic.frames import camera_frame
 from madoguchi.synthetic.people import astronaut
@@ -33,62 +34,119 @@ def bench_images() -> tuple[np.ndarray, np.ndarray]:
     return camera_frame((face, FRAME_FACE)), plain_card(face[0:300, 100:350])
 
 
-def median_ms(action: Callable[[], object], repeat: int) -> float:
-    action()  # warm-up: first invocations allocate
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        action()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
+class Stopwatch:
+    """Milliseconds per named stage over many passes; ``lap(name)`` ends the stage now running."""
+
+    def __init__(self) -> None:
+        self.times: dict[str, list[float]] = {}
+        self.last = time.perf_counter()
+
+    def start(self) -> None:
+        self.last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.times.setdefault(name, []).append((now - self.last) * 1000)
+        self.last = now
+
+    def median(self, *names: str) -> float:
+        """The median over passes of the named stages' sum."""
+        return statistics.median(map(sum, zip(*(self.times[name] for name in names), strict=True)))
 
 
 @dataclass(frozen=True)
 class Speed:
+    """Medians over the same passes. ``face_ms`` is ``find_one_face`` + ``align`` + ``describe`` as
+    the daemon calls them; the four stages are that path cut at its steps in the same pass, and
+    ``other_ms`` is what their medians leave of ``face_ms`` (medians do not add exactly)."""
+
     face_ms: float
     detect_frame_ms: float
-    detect_page_ms: float
     landmarks_ms: float
     align_ms: float
     embed_ms: float
+    other_ms: float
+    detect_page_ms: float
     model_load_ms: float
     peak_rss_mb: float
 
 
-def run(*, models: Path | None, repeat: int) -> Speed:
+@dataclass(frozen=True)
+class PeerSpeed:
+    """face_recognition on the same frame, timed in the same passes as ours; ratios are its time
+    over ours."""
+
+    name: str
+    face_ms: float
+    detect_frame_ms: float
+    embed_ms: float
+    face_ratio: float
+    detect_ratio: float
+    embed_ratio: float
+
+
+STAGES = ("detect_frame_ms", "landmarks_ms", "align_ms", "embed_ms")
+
+
+def run(*, models: Path | None, repeat: int, with_peer: bool = False) -> tuple[Speed, PeerSpeed | None]:
+    """``repeat`` passes after one warm-up; with ``with_peer``, face_recognition runs in each pass too."""
+    from madoguchi.bench import peer
+
     cv2.setNumThreads(1)
     started = time.perf_counter()
     engine = FaceEngine.load(models, threads=1)
     load_ms = (time.perf_counter() - started) * 1000
     frame, page = bench_images()
-    detections = engine.detector.detect(frame)
-    if not detections or not engine.find_faces(page, min_face=PAGE_MIN_FACE):
+    if not engine.detector.detect(frame) or not engine.find_faces(page, min_face=PAGE_MIN_FACE):
         raise RuntimeError("the benchmark's own test face was not found: the engine is broken")
-    detection = detections[0]
-    face = engine.find_one_face(frame)
-    chip = engine.align(frame, face)
-
-    def whole_face() -> None:
+    location = peer.detect(frame)[0] if with_peer else None
+    watch = Stopwatch()
+    for _ in range(repeat + 1):
+        if len(watch.times.get("face", ())) == 1:
+            watch.times.clear()  # the first pass is a warm-up: first invocations allocate
+        watch.start()
         engine.describe(engine.align(frame, engine.find_one_face(frame)))
-
-    return Speed(
-        face_ms=median_ms(whole_face, repeat),
-        detect_frame_ms=median_ms(lambda: engine.detector.detect(frame), repeat),
-        detect_page_ms=median_ms(lambda: engine.detector.detect(page, min_face=PAGE_MIN_FACE), repeat),
-        landmarks_ms=median_ms(lambda: engine.mesh.locate(frame, detection), repeat),
-        align_ms=median_ms(lambda: engine.align(frame, face), repeat),
-        embed_ms=median_ms(lambda: engine.describe(chip), repeat),
+        watch.lap("face")
+        # the same path cut at its steps: find_one_face takes the tallest detection, then its mesh
+        detection = max(engine.detector.detect(frame), key=lambda d: float(d.box[3] - d.box[1]))
+        watch.lap("detect_frame_ms")
+        landmarks = engine.mesh.locate(frame, detection)
+        face = Face(FaceBox(*map(float, detection.box), detection.score), landmarks.five, landmarks.points)
+        watch.lap("landmarks_ms")
+        views = engine.align(frame, face)
+        watch.lap("align_ms")
+        engine.describe(views)
+        watch.lap("embed_ms")
+        engine.detector.detect(page, min_face=PAGE_MIN_FACE)
+        watch.lap("detect_page")
+        if location is not None:
+            peer.detect(frame)
+            watch.lap("peer_detect")
+            peer.encode(frame, location)
+            watch.lap("peer_embed")
+    stages = {name: watch.median(name) for name in STAGES}
+    ours = Speed(
+        face_ms=watch.median("face"),
+        **stages,
+        other_ms=watch.median("face") - sum(stages.values()),
+        detect_page_ms=watch.median("detect_page"),
         model_load_ms=load_ms,
         peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     )
-
-
-def run_peer(*, repeat: int) -> dict[str, float]:
-    """face_recognition on the same 640x480 frame: detect, then align+embed, one thread (dlib's own)."""
-    from madoguchi.bench import peer
-
-    frame, _ = bench_images()
-    (location,) = peer.detect(frame)[:1]
-    detect_ms = median_ms(lambda: peer.detect(frame), repeat)
-    encode_ms = median_ms(lambda: peer.encode(frame, location), repeat)
-    return {"detect_frame_ms": detect_ms, "embed_ms": encode_ms, "face_ms": detect_ms + encode_ms}
+    if location is None:
+        return ours, None
+    theirs = PeerSpeed(
+        name=peer.PEER,
+        face_ms=watch.median("peer_detect", "peer_embed"),
+        detect_frame_ms=watch.median("peer_detect"),
+        embed_ms=watch.median("peer_embed"),
+        face_ratio=statistics.median(
+            (d + e) / f
+            for d, e, f in zip(
+                watch.times["peer_detect"], watch.times["peer_embed"], watch.times["face"], strict=True
+            )
+        ),
+        detect_ratio=watch.median("peer_detect") / stages["detect_frame_ms"],
+        embed_ratio=watch.median("peer_embed") / (stages["align_ms"] + stages["embed_ms"]),
+    )
+    return ours, theirs
