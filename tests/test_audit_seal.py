@@ -219,3 +219,17 @@ def test_commands(tmp_path, capsys):
     assert main(["audit", "verify", "--path", str(path), "--key", payload]) == 1
     assert "PROBLEMS" in capsys.readouterr().out
     assert main(["audit", "verify", "--path", str(path), "--key", "nonsense"]) == 2
+
+
+def test_setup_key_prints_the_setup_slip_on_the_printer(tmp_path, capsys):
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[counter]\nmunicipality = "テスト市"\nterminal_id = "test-01"\nthreshold = 60\n'
+        '[hardware]\nkind = "simulated"\n'
+        f'[storage]\naudit_path = "{tmp_path / "audit.jsonl"}"\n'
+    )
+    assert main(["audit", "setup-key", "--config", str(config), "--print", "--no-qr"]) == 0
+    said = capsys.readouterr().out
+    assert "The setup slip was printed on simulated:VirtualPrinter" in said
+    payload = next(line for line in said.splitlines() if line.startswith("MADOGUCHI-AUDIT-KEY-V1:"))
+    assert len(parse_verification_key(payload)) == 32  # the key on the slip is the one printed here

@@ -24,6 +24,7 @@ from PIL import Image
 from madoguchi.outcome import TransactionResult
 from madoguchi.presenter import Presenter
 from madoguchi.screens import Look
+from madoguchi.slip import render_key_slip
 
 GOLDEN = Path(__file__).parent / "golden"
 IPAEX = Path("/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf")
@@ -72,6 +73,14 @@ SCREENS: dict[str, Render] = {
     "slip-out-of-paper-notes": lambda p: p.slip(OUT_OF_PAPER),
     "slip-no-face": lambda p: p.slip(NO_FACE),
     "slip-selftest": lambda p: p.slip(SELFTEST),
+    "slip-audit-key": lambda p: render_key_slip(
+        "MADOGUCHI-AUDIT-KEY-V1:" + "3F9A0C2B7D41E5A8" * 4,
+        terminal_id=p.terminal_id,
+        when=WHEN,
+        width_px=p.slip_width_px,
+        language=p.look.language,
+        font=p.look.font,
+    ),
 }
 
 LOOKS = {

@@ -110,6 +110,13 @@ MESSAGES: dict[str, Text] = {
     "comparison": Text("基準との比較", "Against threshold"),
     "outcome": Text("結果", "Outcome"),
     "notes": Text("備考", "Notes"),
+    "key_slip_title": Text(
+        "監査記録の検証鍵（設置時に一度だけ印刷）", "Audit record verification key (printed once)"
+    ),
+    "key_slip_keep": Text(
+        "端末台帳に保管してください。この鍵は本機には残りません",
+        "Keep it in the fleet record: the key is not kept on this box",
+    ),
     "witness": Text("監査記録（直前）", "Audit record (previous)"),
     "no_biometrics": Text("画像・氏名・個人番号は記録していません", "No image, name or card number kept"),
 }

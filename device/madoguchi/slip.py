@@ -7,8 +7,10 @@ number: there is nothing on it to draw them from.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
+import qrcode
 from PIL import Image
 
 from madoguchi.canvas import TextColumn
@@ -87,6 +89,54 @@ def render_slip(
         line(f"{say('witness', language)}: {number:06d} · {head}", 17)
     line(say("staff_decide", language), 17)
     line(say("no_biometrics", language), 17)
+    column.gap(8)
+    page = column.image.crop((0, 0, width_px, min(column.y, MAX_HEIGHT_PX)))
+    return page.point(lambda v: WHITE if v >= 128 else BLACK).convert("1")
+
+
+def render_key_slip(
+    payload: str,
+    *,
+    terminal_id: str,
+    when: datetime,
+    width_px: int,
+    language: Language = "ja",
+    font: Path | None = None,
+) -> Image.Image:
+    """The setup slip: the audit record's verification key, as text and as a QR code.
+
+    Printed once at install for the counter's fleet record; the key is not kept on the box, so this
+    paper (and the fleet record) is what later proves the record was not rewritten.
+    """
+    column = TextColumn(
+        Image.new("L", (width_px, MAX_HEIGHT_PX), WHITE),
+        font=find_font(font),
+        unit=width_px / 384,
+        margin=8,
+        spacing=1.25,
+    )
+    column.gap(8)
+    column.text(say("key_slip_title", language), size=26, ink=BLACK, centre=True)
+    column.rule(ink=BLACK)
+    column.text(f"{say('terminal', language)}: {terminal_id}", size=22, ink=BLACK)
+    column.text(f"{say('date_time', language)}: {when.strftime('%Y-%m-%d %H:%M')}", size=22, ink=BLACK)
+    column.rule(ink=BLACK)
+    code = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    code.add_data(payload)
+    code.make(fit=True)
+    modules = code.get_matrix()
+    scale = max(1, int(column.width * 0.8) // len(modules))
+    qr = Image.new("L", (len(modules) * scale,) * 2, WHITE)
+    for row, line in enumerate(modules):
+        for col, dark in enumerate(line):
+            if dark:
+                qr.paste(BLACK, (col * scale, row * scale, (col + 1) * scale, (row + 1) * scale))
+    column.image.paste(qr, ((width_px - qr.width) // 2, column.y))
+    column.y += qr.height
+    column.gap(8)
+    column.text(payload, size=17, ink=BLACK)
+    column.rule(ink=BLACK)
+    column.text(say("key_slip_keep", language), size=17, ink=BLACK)
     column.gap(8)
     page = column.image.crop((0, 0, width_px, min(column.y, MAX_HEIGHT_PX)))
     return page.point(lambda v: WHITE if v >= 128 else BLACK).convert("1")

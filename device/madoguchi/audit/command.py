@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from madoguchi.audit.chain import verify
@@ -14,6 +15,7 @@ from madoguchi.audit.log import HEAD_DIGITS
 from madoguchi.audit.record import MAX_LINE
 from madoguchi.audit.seal import EpochKeys, key_path, parse_verification_key, qr_text, setup_key
 from madoguchi.config import DEFAULT_PATH, load
+from madoguchi.errors import MadoguchiError
 
 
 def _audit_path(args: argparse.Namespace) -> Path:
@@ -105,9 +107,38 @@ def _setup_key_command(args: argparse.Namespace) -> int:
         print()
         print(qr_text(payload), end="")
     print()
+    if args.print_slip:
+        try:
+            print(_print_key_slip(args, payload))
+        except MadoguchiError as error:
+            print(f"setup-key: the setup slip was not printed: {error}", file=sys.stderr)
+            return 1
     print("Check the record later with: madoguchi audit verify --key -   (and paste the key)")
     print("Restart the daemon (systemctl restart madoguchi) for it to start sealing.")
     return 0
+
+
+def _print_key_slip(args: argparse.Namespace, payload: str) -> str:
+    """Print the verification key on the slip printer (before the daemon holds it); say where."""
+    from madoguchi.hardware import make_printer
+    from madoguchi.slip import render_key_slip
+
+    config = load(args.config)
+    printer, origin = make_printer(config.hardware)
+    try:
+        printer.print_slip(
+            render_key_slip(
+                payload,
+                terminal_id=config.counter.terminal_id,
+                when=datetime.now().astimezone(),
+                width_px=printer.width_px,
+                language=config.counter.language,
+                font=config.counter.font,
+            )
+        )
+    finally:
+        printer.close()
+    return f"The setup slip was printed on {origin}."
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -148,3 +179,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     commands.choices["tail"].add_argument("-n", "--lines", type=int, default=20, help="how many (default 20)")
     commands.choices["head"].add_argument("--json", action="store_true", help="one JSON object")
     commands.choices["setup-key"].add_argument("--no-qr", action="store_true", help="text only, no QR code")
+    commands.choices["setup-key"].add_argument(
+        "--print",
+        dest="print_slip",
+        action="store_true",
+        help="also print the key as a setup slip with a QR code (before the daemon holds the printer)",
+    )

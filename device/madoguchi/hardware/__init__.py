@@ -43,6 +43,7 @@ __all__ = [
     "Scanner",
     "make_display",
     "make_hardware",
+    "make_printer",
 ]
 
 
@@ -72,6 +73,11 @@ def make_hardware(hardware: HardwareConfig, *, opened: dict[str, Opened] | None 
 def make_display(hardware: HardwareConfig) -> Opened:
     """The display alone, and its origin, as ``hardware.kind`` says: to name a missing device on it."""
     return _choose("display", hardware.kind, hardware.display)
+
+
+def make_printer(hardware: HardwareConfig) -> Opened:
+    """The printer alone, and its origin: to print the audit record's setup slip at install."""
+    return _choose("printer", hardware.kind, hardware.printer)
 
 
 def _choose(name: str, kind: Kind, section: DeviceSection) -> Opened:
