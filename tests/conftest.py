@@ -68,3 +68,15 @@ def small_tmpfs(tmp_path):
         yield mount_point
     finally:
         subprocess.run(["umount", "--lazy", str(mount_point)], check=True)
+
+
+@pytest.fixture(scope="module")
+def engine():
+    """The face engine with the shipped models (one per test module: each may wipe its scratch)."""
+    from madoguchi.engine import FaceEngine
+    from madoguchi.errors import MadoguchiError
+
+    try:
+        return FaceEngine.load()
+    except MadoguchiError as error:
+        pytest.skip(f"the face engine cannot load: {error}")

@@ -18,11 +18,6 @@ from madoguchi.engine.embed import distance
 from madoguchi.errors import MultipleFacesFound, NoFaceFound, UnreadableImage
 
 
-@pytest.fixture(scope="module")
-def engine() -> FaceEngine:
-    return FaceEngine.load()
-
-
 def describe_centre_face(engine: FaceEngine, rgb: np.ndarray) -> np.ndarray:
     """LFW's protocol: the labelled person is the face nearest the image centre."""
     from madoguchi.bench.accuracy import nearest_centre

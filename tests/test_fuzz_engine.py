@@ -19,11 +19,6 @@ from madoguchi.engine.align import CHIP_SIZE
 
 
 @pytest.fixture(scope="module")
-def engine() -> FaceEngine:
-    return FaceEngine.load()
-
-
-@pytest.fixture(scope="module")
 def real(engine):
     """A camera frame and the face the engine found in it (copied: forget() zeroes the engine's)."""
     frame = camera_frame(astronaut())

@@ -12,21 +12,10 @@ import pytest
 
 from fuzz_inputs import Tally, examples, junk, seeds
 from madoguchi.document.locate import LocatedPhoto, locate_photo
-from madoguchi.errors import MadoguchiError
 from madoguchi.synthetic.scans import scan_pair_left
 
 skdata = pytest.importorskip("skimage.data")
 DPIS = (300, 300, 300, 150, 600, 1200, 50, 4800, 0, -300, 10**9, 300.5, None)
-
-
-@pytest.fixture(scope="module")
-def engine():
-    try:
-        from madoguchi.engine import FaceEngine
-
-        return FaceEngine.load()
-    except (ImportError, MadoguchiError) as exc:
-        pytest.skip(f"face engine cannot load: {exc}")
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,6 @@ import pytest
 from madoguchi.document.locate import LocatedPhoto, locate_photo
 from madoguchi.errors import (
     BlankPage,
-    MadoguchiError,
     PhotoCutOff,
     PhotoNotFound,
     PhotoRotated,
@@ -28,16 +27,6 @@ from madoguchi.synthetic.scans import scan_card, scan_form, scan_pair_left
 
 skdata = pytest.importorskip("skimage.data")
 A4 = (3508, 2480)
-
-
-@pytest.fixture(scope="module")
-def engine():
-    try:
-        from madoguchi.engine import FaceEngine
-
-        return FaceEngine.load()
-    except (ImportError, MadoguchiError) as exc:
-        pytest.skip(f"face engine cannot load: {exc}")
 
 
 @pytest.fixture(scope="module")

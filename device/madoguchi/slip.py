@@ -30,6 +30,26 @@ def _timestamp(result: TransactionResult, language: Language) -> str:
     return result.time.strftime("%Y-%m-%d %H:%M:%S")
 
 
+def _paper(width_px: int, font: Path | None) -> TextColumn:
+    """A roll of paper ``width_px`` wide to write a slip on, laid out for 58 mm (384 dots) and scaled."""
+    column = TextColumn(
+        Image.new("L", (width_px, MAX_HEIGHT_PX), WHITE),
+        font=find_font(font),
+        unit=width_px / 384,
+        margin=8,
+        spacing=1.25,
+    )
+    column.gap(8)
+    return column
+
+
+def _torn_off(column: TextColumn) -> Image.Image:
+    """The slip as written so far, in black and white (mode "1") for the printer."""
+    column.gap(8)
+    page = column.image.crop((0, 0, column.image.width, min(column.y, MAX_HEIGHT_PX)))
+    return page.point(lambda v: WHITE if v >= 128 else BLACK).convert("1")
+
+
 def render_slip(
     result: TransactionResult,
     *,
@@ -46,14 +66,7 @@ def render_slip(
     this transaction: on paper, off the box, it lets an auditor check later that the record was
     not rewritten (the record of this transaction itself is written after the slip is printed).
     """
-    column = TextColumn(
-        Image.new("L", (width_px, MAX_HEIGHT_PX), WHITE),
-        font=find_font(font),
-        unit=width_px / 384,
-        margin=8,
-        spacing=1.25,
-    )
-    column.gap(8)
+    column = _paper(width_px, font)
 
     def line(text: str, size: float = 22, *, centre: bool = False) -> None:
         column.text(text, size=size, ink=BLACK, centre=centre)
@@ -89,9 +102,7 @@ def render_slip(
         line(f"{say('witness', language)}: {number:06d} · {head}", 17)
     line(say("staff_decide", language), 17)
     line(say("no_biometrics", language), 17)
-    column.gap(8)
-    page = column.image.crop((0, 0, width_px, min(column.y, MAX_HEIGHT_PX)))
-    return page.point(lambda v: WHITE if v >= 128 else BLACK).convert("1")
+    return _torn_off(column)
 
 
 def render_key_slip(
@@ -108,14 +119,7 @@ def render_key_slip(
     Printed once at install for the counter's fleet record; the key is not kept on the box, so this
     paper (and the fleet record) is what later proves the record was not rewritten.
     """
-    column = TextColumn(
-        Image.new("L", (width_px, MAX_HEIGHT_PX), WHITE),
-        font=find_font(font),
-        unit=width_px / 384,
-        margin=8,
-        spacing=1.25,
-    )
-    column.gap(8)
+    column = _paper(width_px, font)
     column.text(say("key_slip_title", language), size=26, ink=BLACK, centre=True)
     column.rule(ink=BLACK)
     column.text(f"{say('terminal', language)}: {terminal_id}", size=22, ink=BLACK)
@@ -137,6 +141,4 @@ def render_key_slip(
     column.text(payload, size=17, ink=BLACK)
     column.rule(ink=BLACK)
     column.text(say("key_slip_keep", language), size=17, ink=BLACK)
-    column.gap(8)
-    page = column.image.crop((0, 0, width_px, min(column.y, MAX_HEIGHT_PX)))
-    return page.point(lambda v: WHITE if v >= 128 else BLACK).convert("1")
+    return _torn_off(column)
