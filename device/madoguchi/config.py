@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from madoguchi.chip.settings import ChipConfig
 from madoguchi.errors import ConfigError
 from madoguchi.hardware.settings import HardwareSettings
 from madoguchi.messages import Language
@@ -68,10 +69,13 @@ class CounterConfig(Section):
     mode: Mode = Field(
         default="card",
         title="Mode at start",
-        description="card: 交付時来庁 (the card face is scanned); form: 申請時来庁 (the application form).",
+        description="card: 交付時来庁 (the card face is scanned); form: 申請時来庁 (the application form); "
+        "chip: the photo in the card's IC chip ([chip] enabled).",
     )
     mode_button: bool = Field(
-        default=True, title="Mode button", description="Whether the MODE button switches card/form."
+        default=True,
+        title="Mode button",
+        description="Whether the MODE button switches card/form (and chip).",
     )
     language: Language = Field(default="ja", title="Language", description="Of screens and slips.")
     capture_seconds: float = Field(
@@ -168,6 +172,13 @@ class Config(Section):
     hardware: HardwareConfig = Field(default_factory=HardwareConfig)
     storage: StorageConfig = Field(default_factory=StorageConfig)
     models: ModelsConfig = Field(default_factory=ModelsConfig)
+    chip: ChipConfig = Field(default_factory=ChipConfig, title="IC chip", description="[chip]")
+
+    @model_validator(mode="after")
+    def _chip_mode_needs_chip(self) -> Config:
+        if self.counter.mode == "chip" and not self.chip.enabled:
+            raise ValueError("counter.mode: chip needs [chip] enabled = true")
+        return self
 
 
 def _line_of(text: str, loc: tuple[str | int, ...]) -> int | None:
