@@ -34,7 +34,7 @@ from madoguchi.chip.simulated import EmulatedDesk
 from madoguchi.config import Config
 from madoguchi.counter import Counter, Report, make_counter
 from madoguchi.hardware import Hardware, make_hardware
-from madoguchi.state import State
+from madoguchi.state import Event, State
 
 TIMEOUT_S = 60.0
 """Longest wait for the counter; a real transaction on a slow machine takes a few seconds."""
@@ -151,14 +151,17 @@ class Desk:
     def remove_card(self) -> None:
         self._reader().remove()
 
-    def enter_code(self, digits: str) -> None:
-        """Key in ``digits`` at the code screen as staff would, and confirm: for each digit MODE
-        until it shows, then START; START again sends."""
+    def enter_code(self, digits: str, *, confirm: bool = True) -> None:
+        """Key in ``digits`` at the code screen as staff would: for each digit MODE until it shows,
+        then START; START again sends (unless ``confirm`` is False). The events go straight to the
+        counter, as the buttons' callbacks post them: :meth:`press` holds each mock pin past the
+        debounce time, which for some eighty presses is needless seconds."""
         for digit in digits:
             for _ in range(int(digit) + 1):  # blank → 0 → 1 …
-                self.press("mode")
-            self.press("start")
-        self.press("start")
+                self.counter.post(Event.MODE)
+            self.counter.post(Event.START)
+        if confirm:
+            self.counter.post(Event.START)
 
     def paper(self, *, out: bool) -> None:
         """Empty or refill the printer's paper roll."""
