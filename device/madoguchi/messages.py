@@ -52,7 +52,7 @@ MESSAGES: dict[str, Text] = {
     # --- the chip's access code, keyed in with the buttons, and the chip read ---
     "chip_code_prompt": Text("照合番号Bの入力", "Card code B"),
     "chip_code_prompt_hint": Text(
-        "生年月日6桁・有効期限の西暦4桁・セキュリティコード4桁（カード表面）",
+        "カード表面の生年月日6桁・有効期限の西暦4桁・セキュリティコード4桁",
         "Birth date YYMMDD, expiry year YYYY, security code (card front)",
     ),
     "digits_keys": Text("切替: 数字　開始: 次へ　中止: やめる", "MODE: digit  START: next  CANCEL: stop"),
@@ -88,13 +88,13 @@ MESSAGES: dict[str, Text] = {
     "no_face_reference": Text("写真から顔を検出できませんでした", "No face found in the ID photo"),
     "multiple_faces_reference": Text("写真に複数の顔があります", "Several faces in the ID photo"),
     # --- the IC chip (codes of madoguchi.chip.errors) ---
-    "chip_verified": Text("ICチップの写真：署名を確認しました", "IC chip photo, signature verified"),
+    "chip_verified": Text("ICチップ写真：署名を確認しました", "IC chip photo, signature verified"),
     "chip_not_verified": Text(
-        "ICチップの写真：署名を確認できません（職員が判断してください）",
+        "ICチップ写真：署名を確認できません（職員が判断）",
         "IC chip photo, signature NOT verified — staff decide",
     ),
     "chip_unchecked": Text(
-        "ICチップの写真：署名の検証鍵が未設定です", "IC chip photo, signature not checked (no issuer key)"
+        "ICチップ写真：署名の検証鍵が未設定です", "IC chip photo, signature not checked (no issuer key)"
     ),
     "chip_wrong_code": Text(
         "ICチップが照合番号を受け付けませんでした（残り{tries}回）",

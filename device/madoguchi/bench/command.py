@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from madoguchi import paths
-from madoguchi.bench import accuracy, peer, speed
+from madoguchi.bench import accuracy, chip, peer, speed
 from madoguchi.bench.metrics import Figures
 from madoguchi.bench.pairs import lfw_pairs, tsv_pairs
 from madoguchi.engine import models
@@ -51,6 +51,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     spd.add_argument("--models", type=Path)
     spd.add_argument("--json", action="store_true")
     spd.set_defaults(handler=run_speed)
+    chip.add_parser(kinds)
 
 
 def _load_pairs(args: argparse.Namespace) -> list | None:
