@@ -41,10 +41,13 @@ Locate = Callable[..., Any]
 
 class ReferenceSource(Protocol):
     """Gives one transaction its reference photo, or raises a FaceError, HardwareError or ChipError
-    saying why. ``verified`` is the last photo's issuer-signature check (None: none, as for a scan)."""
+    saying why. ``verified`` is the last photo's issuer-signature check (None: none, as for a scan);
+    ``rescannable`` says whether staff can present the photo again better (a page: yes; a chip: no,
+    its photo is what the issuer wrote), which decides what the quality gate may ask."""
 
     name: str
     verified: bool | None
+    rescannable: bool
 
     def acquire(self, memory: TransactionMemory, progress: Progress) -> np.ndarray: ...
 
@@ -65,6 +68,7 @@ class ScannedPhoto:
     def __init__(self, name: str, *, scanner: Scanner, engine: Any, locate: Locate, dpi: int) -> None:
         self.name = name
         self.verified: bool | None = None  # nobody signs a printed photo
+        self.rescannable = True
         self.scanner = scanner
         self.engine = engine
         self.locate = locate

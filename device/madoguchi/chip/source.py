@@ -44,6 +44,7 @@ class ChipSource:
     """
 
     name = "chip"
+    rescannable = False
 
     def __init__(self, reader: ChipReader) -> None:
         self.reader = reader

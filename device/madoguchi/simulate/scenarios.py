@@ -58,9 +58,18 @@ def _then(*steps: Step) -> Step:
     return each
 
 
-def _switch_mode(desk: Desk) -> None:
-    desk.press("mode")
-    desk.settle()
+def _mode(mode: str) -> Step:
+    """MODE until the counter is in ``mode`` (card → form → chip, the chip when enabled)."""
+
+    def switch(desk: Desk) -> None:
+        for _ in range(len(desk.counter.modes)):
+            if desk.counter.mode == mode:
+                return
+            desk.press("mode")
+            desk.settle()
+        raise ValueError(f"the counter has no mode {mode!r}")
+
+    return switch
 
 
 def _cancel_while_capturing(desk: Desk) -> None:
@@ -95,8 +104,8 @@ def scenarios(genuine_card: Person, genuine_live: Person, impostor: Person) -> l
         Scenario(
             "form_genuine",
             "申請時来庁: MODE pressed, an application form scanned, its applicant at the camera",
-            _then(_visit(sample_form(impostor), impostor), _switch_mode),
-            restore=_switch_mode,
+            _then(_visit(sample_form(impostor), impostor), _mode("form")),
+            restore=_mode("card"),
         ),
         Scenario("blank_page", "nothing on the scanner", _visit(None, genuine_live)),
         Scenario("no_face_camera", "no one in front of the camera", _visit(card)),
@@ -130,17 +139,11 @@ SAMPLE_KEY = MyNumberKeyB("800101", "2034", "1234")
 WRONG_KEY = "80010120349999"
 
 
-def _to_chip(desk: Desk) -> None:
-    """MODE twice: card → form → chip."""
-    _switch_mode(desk)
-    _switch_mode(desk)
-
-
 def _chip_visit(card: MyNumberCard, *people: Person) -> Step:
     def prepare(desk: Desk) -> None:
         desk.tap(card)
         desk.show(*swaying_frames(*people))
-        _to_chip(desk)
+        _mode("chip")(desk)
 
     return prepare
 
@@ -154,9 +157,9 @@ def _keyed(code: str) -> Step:
 
 
 def _leave_chip(desk: Desk) -> None:
-    """Take the card off the reader and press MODE once more: chip → card."""
+    """Take the card off the reader and go back to the card mode."""
     desk.remove_card()
-    _switch_mode(desk)
+    _mode("card")(desk)
 
 
 def chip_scenarios(
