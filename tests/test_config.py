@@ -80,3 +80,17 @@ def test_device_settings_are_type_checked():
     assert width.startswith("hardware.camera.width: Input should be a valid integer")
     assert width.endswith("(line 2)")
     assert driver == "hardware.printer.driver: Input should be 'usb' or 'file' (line 4)"
+
+
+def test_chip_section_is_typed_and_the_chip_mode_needs_it():
+    base = {"counter": {"municipality": "市", "terminal_id": "t", "threshold": 60}}
+    config = parse(base | {"chip": {"enabled": True, "jlis_keys": "/etc/madoguchi/jlis.pem"}})
+    assert config.chip.enabled and config.chip.card_timeout == 20.0
+    for bad, key in (
+        ({"chip": {"jlis_keys": "jlis.pem"}}, "chip.jlis_keys"),
+        ({"chip": {"card_timeout": 0}}, "chip.card_timeout"),
+        ({"chip": {"enabeld": True}}, "chip.enabeld"),
+        ({"counter": base["counter"] | {"mode": "chip"}}, "counter.mode"),
+    ):
+        with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+            parse(base | bad)
