@@ -227,3 +227,9 @@ def test_records_written_before_the_new_fields_still_parse():
     }
     record = record_from(old)
     assert record.source is None and record.chip_verified is None
+
+
+def test_selftest_checks_the_reader(desk):
+    from madoguchi.service import _check_chip
+
+    assert _check_chip(desk.config).startswith("Madoguchi Emulated Reader 00 00; 1 J-LIS keys")
