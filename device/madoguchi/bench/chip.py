@@ -184,6 +184,9 @@ def run(args: argparse.Namespace) -> int:
     except (ChipError, OSError) as error:
         result["pcsc"] = f"not measured: pcscd with vpcd is not available ({error})"
     if not args.no_accuracy:
+        if args.folds < 2:
+            print("--folds: at least 2 (each fold's threshold is fitted on the others)", file=sys.stderr)
+            return 2
         if not (args.lfw / "pairs.txt").is_file():
             print(f"no LFW at {args.lfw} (pairs.txt missing): give --lfw DIR", file=sys.stderr)
             return 2
