@@ -290,3 +290,17 @@ def test_daemon_start_exits_78_on_a_bad_config(tmp_path):
     assert daemon.returncode == 78  # EX_CONFIG: systemd does not restart it
     assert "hardware.buttons.mode: GPIO 5 is already the start button (line 7)" in daemon.stderr
     assert "Traceback" not in daemon.stderr
+
+
+def test_chip_section_is_typed_and_the_chip_mode_needs_it():
+    base = {"counter": {"municipality": "市", "terminal_id": "t", "threshold": 60}}
+    config = parse(base | {"chip": {"enabled": True, "jlis_keys": "/etc/madoguchi/jlis.pem"}})
+    assert config.chip.enabled and config.chip.card_timeout == 20.0
+    for bad, key in (
+        ({"chip": {"jlis_keys": "jlis.pem"}}, "chip.jlis_keys"),
+        ({"chip": {"card_timeout": 0}}, "chip.card_timeout"),
+        ({"chip": {"enabeld": True}}, "chip.enabeld"),
+        ({"counter": base["counter"] | {"mode": "chip"}}, "counter.mode"),
+    ):
+        with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+            parse(base | bad)

@@ -49,12 +49,24 @@ NO_FACE = result("no_face_live", mode="form")
 POOR_PHOTO = result("poor_photo_quality", None, "remove_glare", "rescan_600dpi")
 CANCELLED = result("cancelled")
 SELFTEST = result("selftest")
+CHIP_VERIFIED = TransactionResult(42, WHEN, "chip", 60, "scored", 81.3, source="chip", chip_verified=True)
+CHIP_NOT_VERIFIED = TransactionResult(
+    42, WHEN, "chip", 60, "scored", 77.0, source="chip", chip_verified=False
+)
+CHIP_WRONG_CODE = TransactionResult(42, WHEN, "chip", 60, "chip_wrong_code", source="chip", chip_tries_left=9)
 
 Render = Callable[[Presenter], Image.Image]
 
 SCREENS: dict[str, Render] = {
     "idle-card": lambda p: p.idle("card"),
     "idle-form": lambda p: p.idle("form"),
+    "idle-chip": lambda p: p.idle("chip"),
+    "digits-entry": lambda p: p.digits("chip_code_prompt", "800101203_____", cursor=9, groups=(6, 4, 4)),
+    "digits-blank": lambda p: p.digits(
+        "chip_code_prompt", "______________", cursor=0, groups=(6, 4, 4), notice="digit_blank"
+    ),
+    "digits-confirm": lambda p: p.digits("chip_code_prompt", "80010120341234", cursor=14, groups=(6, 4, 4)),
+    "progress-reading-chip": lambda p: p.progress("reading_chip", hint="reading_chip_hint"),
     "progress-scanning": lambda p: p.progress("scanning", hint="scanning_hint"),
     "progress-locating": lambda p: p.progress("locating"),
     "progress-scoring-busy": lambda p: p.progress("scoring", notice="busy_press"),
@@ -67,6 +79,9 @@ SCREENS: dict[str, Render] = {
     "result-no-face": lambda p: p.result(NO_FACE),
     "result-poor-photo": lambda p: p.result(POOR_PHOTO),
     "result-cancelled": lambda p: p.result(CANCELLED),
+    "result-chip-verified": lambda p: p.result(CHIP_VERIFIED),
+    "result-chip-not-verified": lambda p: p.result(CHIP_NOT_VERIFIED),
+    "result-chip-wrong-code": lambda p: p.result(CHIP_WRONG_CODE),
     "missing-camera": lambda p: p.device_missing("camera"),
     "out-of-service": lambda p: p.out_of_service("disk full (0 KiB free in /var/lib/madoguchi)"),
     "slip-above": lambda p: p.slip(ABOVE, witness=(41, "3f9a0c2b7d41")),
@@ -81,6 +96,8 @@ SCREENS: dict[str, Render] = {
         language=p.look.language,
         font=p.look.font,
     ),
+    "slip-chip-not-verified": lambda p: p.slip(CHIP_NOT_VERIFIED),
+    "slip-chip-wrong-code": lambda p: p.slip(CHIP_WRONG_CODE),
 }
 
 LOOKS = {

@@ -45,6 +45,10 @@ def test_every_scenario_ends_as_scripted(summary):
         "printer_out_of_paper": "scored",
         "cancel": "cancelled",
         "double_press": "scored",
+        "chip_genuine": "scored",
+        "chip_forged": "scored",
+        "chip_wrong_code": "chip_wrong_code",
+        "chip_not_verified": "scored",
     }
 
 
@@ -55,6 +59,20 @@ def test_genuine_at_or_above_and_impostor_below(summary):
     assert entries["impostor"]["at_or_above"] is False
     assert entries["form_genuine"]["mode"] == "form" and entries["genuine"]["mode"] == "card"
     assert entries["double_press"]["extra_transactions"] == 0
+
+
+def test_chip_scenarios(summary):
+    entries = by_scenario(summary)
+    genuine, forged = entries["chip_genuine"], entries["chip_forged"]
+    assert genuine["mode"] == genuine["source"] == "chip" and genuine["chip_verified"] is True
+    assert genuine["at_or_above"] is True
+    assert (
+        forged["at_or_above"] is False and forged["chip_verified"] is True
+    )  # a genuine chip, someone else's
+    assert entries["chip_not_verified"]["chip_verified"] is False
+    assert entries["chip_not_verified"]["score"] is not None
+    assert "chip_code_prompt" in genuine["messages"] and "reading_chip" in genuine["messages"]
+    assert entries["genuine"]["source"] == "card" and entries["genuine"]["chip_verified"] is None
 
 
 def test_messages_slips_and_frames(summary):
@@ -77,12 +95,12 @@ def test_messages_slips_and_frames(summary):
 def test_only_frames_slips_record_and_summary_are_written(summary):
     out, data = summary
     records = {"audit.jsonl", "audit.jsonl.state"}
-    expected = {"summary.json", "index.html", *records, data["idle_frame"]}
+    expected = {"summary.json", "index.html", "sample-jlis-public.pem", *records, data["idle_frame"]}
     for entry in data["transactions"]:
         expected.update(entry["lcd_frames"])
         expected.update([entry["slip"]] if entry["slip"] else [])
     assert {path.name for path in out.iterdir()} == expected
-    for name in expected - {"summary.json", "index.html", *records}:
+    for name in expected - {"summary.json", "index.html", "sample-jlis-public.pem", *records}:
         rgb = np.asarray(Image.open(out / name).convert("RGB")).astype(np.uint32)
         colours = np.unique(rgb[..., 0] << 16 | rgb[..., 1] << 8 | rgb[..., 2])
         assert len(colours) < 2000, f"{name} has as many colours as a photograph"

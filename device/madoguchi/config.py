@@ -14,8 +14,9 @@ import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, ValidationError
+from pydantic import AfterValidator, Field, ValidationError, model_validator
 
+from madoguchi.chip.settings import ChipConfig
 from madoguchi.errors import ConfigError
 from madoguchi.fonts import check_font
 from madoguchi.hardware import HardwareConfig
@@ -74,10 +75,13 @@ class CounterConfig(Section):
     mode: Mode = Field(
         default="card",
         title="Mode at start",
-        description="card: 交付時来庁 (the card face is scanned); form: 申請時来庁 (the application form).",
+        description="card: 交付時来庁 (the card face is scanned); form: 申請時来庁 (the application form); "
+        "chip: the photo in the card's IC chip ([chip] enabled).",
     )
     mode_button: bool = Field(
-        default=True, title="Mode button", description="Whether the MODE button switches card/form."
+        default=True,
+        title="Mode button",
+        description="Whether the MODE button switches card/form (and chip).",
     )
     language: Language = Field(default="ja", title="Language", description="Of screens and slips.")
     capture_seconds: float = Field(
@@ -144,6 +148,15 @@ class Config(Section):
     models: ModelsConfig = Field(
         default_factory=ModelsConfig, title="Face models", description="Where the face models are read."
     )
+    chip: ChipConfig = Field(
+        default_factory=ChipConfig, title="IC chip", description="The IC chip as a third reference source."
+    )
+
+    @model_validator(mode="after")
+    def _chip_mode_needs_chip(self) -> Config:
+        if self.counter.mode == "chip" and not self.chip.enabled:
+            raise ValueError("counter.mode: chip needs [chip] enabled = true")
+        return self
 
 
 def _line_of(text: str, loc: tuple[str | int, ...]) -> int | None:

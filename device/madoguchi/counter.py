@@ -2,6 +2,7 @@
 
     idle ─START→ scanning → locating → capturing → scoring → wiping → reporting → idle
                    └──────────── CANCEL or a fault, at any step ──────┘ → wiping → reporting
+    (chip mode: entering_code → reading_chip take the place of scanning → locating)
 
 The transaction itself is :class:`~madoguchi.runner.TransactionRunner`'s; the screens and the slip
 are :class:`~madoguchi.presenter.Presenter`'s; the audit record is
@@ -11,7 +12,9 @@ reported. While no audit record can be kept (a full disk), no transaction starts
 out of service, says why on the LCD and to systemd, and resumes by itself. A button is never
 silently dropped: START and MODE pressed while a transaction runs are
 answered on the screen (and logged), CANCEL stops the transaction at the next step or between two
-camera frames, and any press at the idle or result screen is acted on.
+camera frames, and any press at the idle or result screen is acted on. While staff key in a chip's
+access code (:meth:`Counter.ask_digits`) the buttons are the keypad, so every press is acted on
+there: nothing else could take it, and answering it as "busy" would make the code unenterable.
 
 A technician's request (:class:`Call`, from :mod:`madoguchi.control`) is queued like a button and
 run on this thread too, between visitors; one that only reads the counter may run between two
@@ -33,13 +36,14 @@ from PIL import Image
 
 from madoguchi.audit import AuditLog
 from madoguchi.capture import Assess, Watch
+from madoguchi.chip.reader import ChipReader
 from madoguchi.config import Config, CounterConfig
 from madoguchi.errors import AuditUnavailable, HardwareError, MadoguchiError, PrinterError, PrinterOutOfPaper
 from madoguchi.hardware.base import Hardware
 from madoguchi.outcome import INTERRUPTED, Mode, TransactionResult
 from madoguchi.presenter import Presenter
 from madoguchi.recorder import Recorder
-from madoguchi.reference import Locate, ScannedPhoto
+from madoguchi.reference import Locate, ReferenceSource, ScannedPhoto
 from madoguchi.runner import Cancelled, Engine, TransactionRunner
 from madoguchi.state import IDLE_STATES, Event, State
 
@@ -165,6 +169,8 @@ class Counter:
         self.status = status
         self.observers = list(observers)
         self.mode: Mode = settings.mode
+        self.modes: tuple[Mode, ...] = tuple(runner.sources)  # type: ignore[arg-type]
+        """What MODE cycles through: card, form, and chip when the chip source is enabled."""
         self.state = State.STOPPED  # until run() starts serving
         self.events: queue.SimpleQueue[Event | Call] = queue.SimpleQueue()
         self._deferred: list[Call] = []  # calls that came during a transaction, run after it
@@ -249,7 +255,10 @@ class Counter:
             self._put(lambda notice: self.presenter.out_of_service(self._unavailable or ""))
         elif event is Event.MODE:
             if self.settings.mode_button:
-                self.mode = "form" if self.mode == "card" else "card"
+                following = (
+                    (self.modes.index(self.mode) + 1) % len(self.modes) if self.mode in self.modes else 0
+                )
+                self.mode = self.modes[following]
                 log.info("mode switched to %s", self.mode)
             else:
                 log.info("MODE pressed; the mode stays %s (mode_button is off)", self.mode)
@@ -306,6 +315,54 @@ class Counter:
         self.enter(State.CAPTURING)
         self._saw("capturing", *codes)
         self._put(lambda notice: self.presenter.capture(codes, seconds_left=seconds_left, notice=notice))
+
+    def ask_digits(self, prompt: str, length: int, *, groups: tuple[int, ...]) -> str:
+        """Staff key in ``length`` digits: MODE steps the digit under the cursor (blank, 0 … 9, 0 …),
+        START moves to the next digit and, after the last, to a confirmation; START there returns
+        the digits, MODE goes back to the first digit to correct them; CANCEL raises Cancelled.
+        Nothing is prefilled; a blank digit is not passed by START. The digits are never logged."""
+        digits = bytearray(b"_" * length)
+        cursor, notice, changed = 0, None, True
+        self.enter(State.ENTERING_CODE)
+        self._saw(prompt)
+        self._screen = None  # not kept to be drawn again: it shows the code
+        try:
+            while True:
+                self.heartbeat()
+                if changed:
+                    shown = self.presenter.digits(
+                        prompt, digits.decode(), cursor=cursor, groups=groups, notice=notice
+                    )
+                    self._show(shown)
+                try:
+                    event = self.events.get(timeout=1.0)
+                except queue.Empty:
+                    changed = False
+                    continue
+                changed = True
+                try:
+                    notice = None
+                    if event in (Event.STOP, Event.CANCEL):
+                        self._stopping = self._stopping or event is Event.STOP
+                        raise Cancelled
+                    if event is Event.MODE:
+                        if cursor == length:
+                            cursor = 0
+                        else:
+                            digits[cursor] = (
+                                ord("0") if digits[cursor] in (ord("_"), ord("9")) else digits[cursor] + 1
+                            )
+                    elif cursor == length:
+                        return digits.decode()
+                    elif digits[cursor] == ord("_"):
+                        notice = "digit_blank"
+                        self._saw(notice)
+                    else:
+                        cursor += 1
+                finally:
+                    self._mark_handled()
+        finally:
+            digits[:] = bytes(length)
 
     # --- screens ---
 
@@ -470,18 +527,24 @@ def make_counter(
     heartbeat: Callable[[], None] = lambda: None,
     status: Callable[[str], None] = lambda text: None,
     observers: Sequence[Callable[[Report], None]] = (),
+    chip_reader: ChipReader | None = None,
 ) -> Counter:
     """The counter for ``config`` on ``hardware``; ``locate`` and ``assess`` default to
-    :mod:`madoguchi.document`'s photo locator and quality measure."""
+    :mod:`madoguchi.document`'s photo locator and quality measure; ``chip_reader`` to the one
+    the ``[chip]`` section describes (when enabled)."""
     if locate is None:
         from madoguchi.document.locate import locate_photo as locate
     if assess is None:
         from madoguchi.document.quality import assess
     counter, scan = config.counter, config.scan
-    sources = {
+    sources: dict[str, ReferenceSource] = {
         mode: ScannedPhoto(mode, scanner=hardware.scanner, engine=engine, locate=locate, dpi=scan.dpi(mode))
         for mode in ("card", "form")
     }
+    if config.chip.enabled:
+        from madoguchi.chip.source import ChipSource, make_reader
+
+        sources["chip"] = ChipSource(chip_reader or make_reader(config.chip, config.hardware.kind))
     runner = TransactionRunner(
         engine=engine,
         sources=sources,

@@ -37,6 +37,11 @@ MESSAGES: dict[str, Text] = {
     ),
     "mode_card": Text("交付時来庁（カード）", "Card pick-up (card)"),
     "mode_form": Text("申請時来庁（申請書）", "Application (form)"),
+    "mode_chip": Text("ICチップ（マイナンバーカード）", "IC chip (My Number card)"),
+    "place_chip": Text(
+        "カードをICカードリーダーに置き、開始ボタンを押して照合番号Bを入力してください",
+        "Put the card on the IC reader, press START and key in its code B",
+    ),
     "mode_hint": Text("切替ボタンで区分を変更できます", "Press MODE to switch"),
     "scanning": Text("読み取り中です", "Scanning"),
     "scanning_hint": Text("原稿を動かさないでください", "Do not move the document"),
@@ -44,6 +49,19 @@ MESSAGES: dict[str, Text] = {
     "capturing": Text("撮影中です", "Capturing"),
     "capturing_hint": Text("カメラの正面でお待ちください", "Please look at the camera"),
     "scoring": Text("照合しています", "Comparing"),
+    # --- the chip's access code, keyed in with the buttons, and the chip read ---
+    "chip_code_prompt": Text("照合番号Bの入力", "Card code B"),
+    "chip_code_prompt_hint": Text(
+        "カード表面の生年月日6桁・有効期限の西暦4桁・セキュリティコード4桁",
+        "Birth date YYMMDD, expiry year YYYY, security code (card front)",
+    ),
+    "digits_keys": Text("切替: 数字　開始: 次へ　中止: やめる", "MODE: digit  START: next  CANCEL: stop"),
+    "digits_confirm": Text(
+        "開始ボタンで1回だけ送信します（切替で修正）", "START sends it once (MODE: correct it)"
+    ),
+    "digit_blank": Text("切替ボタンで数字を選んでください", "Choose the digit with MODE first"),
+    "reading_chip": Text("ICチップを読み取り中です", "Reading the IC chip"),
+    "reading_chip_hint": Text("カードをリーダーから動かさないでください", "Keep the card on the reader"),
     "busy_press": Text(
         "処理中のため、ボタン操作は受け付けませんでした", "Busy: that button press was not taken"
     ),
@@ -69,6 +87,36 @@ MESSAGES: dict[str, Text] = {
     "unreadable_image": Text("画像を読み取れませんでした", "The image could not be read"),
     "no_face_reference": Text("写真から顔を検出できませんでした", "No face found in the ID photo"),
     "multiple_faces_reference": Text("写真に複数の顔があります", "Several faces in the ID photo"),
+    # --- the IC chip (codes of madoguchi.chip.errors) ---
+    "chip_verified": Text("ICチップ写真：署名を確認しました", "IC chip photo, signature verified"),
+    "chip_not_verified": Text(
+        "ICチップ写真：署名を確認できません（職員が判断）",
+        "IC chip photo, signature NOT verified — staff decide",
+    ),
+    "chip_unchecked": Text(
+        "ICチップ写真：署名の検証鍵が未設定です", "IC chip photo, signature not checked (no issuer key)"
+    ),
+    "chip_wrong_code": Text(
+        "ICチップが照合番号を受け付けませんでした（残り{tries}回）",
+        "The chip refused the code ({tries} tries left)",
+    ),
+    "chip_code_refused": Text(
+        "この照合番号はICチップに受け付けられませんでした（再送していません）",
+        "The chip refused this code (it was not sent again)",
+    ),
+    "chip_locked": Text("ICチップがロックされています", "The chip is locked"),
+    "chip_few_tries": Text(
+        "照合番号の残り回数が少ないため送信しませんでした",
+        "Too few tries left on the card: the code was not sent",
+    ),
+    "chip_card_removed": Text("読み取り中にカードが離れました", "The card left the reader during the read"),
+    "chip_no_card": Text("ICカードリーダーにカードがありません", "No card on the IC reader"),
+    "chip_unsupported_card": Text(
+        "このカードのICチップには対応していません", "This card's chip is not supported"
+    ),
+    "chip_bad_data": Text("ICチップのデータを読み取れませんでした", "The chip's data could not be read"),
+    "chip_reader_gone": Text("ICカードリーダーが応答しません", "The IC card reader is not responding"),
+    "chip_error": Text("ICチップを読み取れませんでした", "The chip could not be read"),
     # --- the camera ---
     "no_face_live": Text("カメラに顔が映っていません", "No face in front of the camera"),
     "multiple_faces_live": Text("カメラに複数の人が映っています", "More than one person at the camera"),
@@ -171,6 +219,41 @@ ACTIONS: dict[str, Text] = {
     "multiple_faces_live": Text(
         "来庁者お一人だけが映るようにして、もう一度開始してください",
         "Make sure only the visitor is in view, then press START",
+    ),
+    "chip_wrong_code": Text(
+        "カード表面の照合番号Bを確かめ、もう一度開始してください。同じ番号は送信しません",
+        "Check code B on the card's front and press START again; the same code is never sent twice",
+    ),
+    "chip_code_refused": Text(
+        "カード表面の照合番号Bを確かめ、正しい番号で開始し直してください",
+        "Check code B on the card's front and start again with the right code",
+    ),
+    **dict.fromkeys(
+        ("chip_locked", "chip_few_tries"),
+        Text(
+            "ICチップは使えません。券面で確認するか、市区町村の窓口で照合番号の再設定を案内してください",
+            "The chip cannot be used: check the card by eye, or refer the holder to reset the code",
+        ),
+    ),
+    "chip_card_removed": Text(
+        "カードをリーダーに置いたまま、もう一度開始してください",
+        "Keep the card on the reader and press START again",
+    ),
+    "chip_no_card": Text(
+        "カードをICカードリーダーに置いて、もう一度開始してください",
+        "Put the card on the IC reader and press START again",
+    ),
+    "chip_unsupported_card": Text(
+        "マイナンバーカードを置いてください。他のカードは券面で確認してください",
+        "Use a My Number card; check other cards by their face",
+    ),
+    "chip_bad_data": Text(
+        "もう一度開始してください。繰り返す場合は券面で確認してください",
+        "Press START again; if it repeats, check the card by its face",
+    ),
+    "chip_reader_gone": Text(
+        "ICカードリーダーのケーブルを確認してください",
+        "Check the IC card reader's cable",
     ),
     "camera_gone": Text(
         "カメラのケーブルを確認してください。解決しない場合は担当者に連絡してください",

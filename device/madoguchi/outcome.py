@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-Mode = Literal["card", "form"]
+Mode = Literal["card", "form", "chip"]
 
 SCORED = "scored"
 CANCELLED = "cancelled"
@@ -35,6 +35,9 @@ class TransactionResult:
     code: str
     score: float | None = None
     notes: tuple[str, ...] = ()
+    source: str | None = None
+    chip_verified: bool | None = None
+    chip_tries_left: int | None = None
 
     @property
     def shown_score(self) -> int | None:
@@ -44,3 +47,10 @@ class TransactionResult:
     @property
     def at_or_above(self) -> bool | None:
         return None if self.score is None else self.score >= self.threshold
+
+    @property
+    def chip_check(self) -> str | None:
+        """The message code saying whether the chip's photo verified; None unless the chip was the source."""
+        if self.source != "chip":
+            return None
+        return {True: "chip_verified", False: "chip_not_verified", None: "chip_unchecked"}[self.chip_verified]

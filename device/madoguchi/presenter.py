@@ -54,6 +54,13 @@ class Presenter:
     def result(self, result: TransactionResult, *, notice: str | None = None) -> Image.Image:
         return screens.result_screen(result, notice=notice, look=self.look)
 
+    def digits(
+        self, prompt: str, digits: str, *, cursor: int, groups: tuple[int, ...], notice: str | None = None
+    ) -> Image.Image:
+        return screens.digits_screen(
+            prompt, digits, cursor=cursor, groups=groups, notice=notice, look=self.look
+        )
+
     def device_missing(self, device: str) -> Image.Image:
         return screens.device_missing_screen(device, look=self.look)
 

@@ -3,7 +3,7 @@
 A source hands the runner the ID photo as an RGB array kept in the transaction's memory; finding
 the face in it, the quality gate and the comparison are the same for every source. Today the
 photo is scanned from the card face (交付時来庁) or from the application form (申請時来庁); the
-photo in the card's IC chip is the next source.
+photo in the card's IC chip is the third (:class:`madoguchi.chip.source.ChipSource`).
 """
 
 from __future__ import annotations
@@ -23,13 +23,16 @@ class Progress(Protocol):
 
     ``step`` enters a step that needs no one's input (a progress screen); ``guidance`` is the
     capture (state CAPTURING), with advice codes for the visitor; ``check`` only looks for CANCEL;
-    ``enter`` only changes the state (it never raises).
+    ``enter`` only changes the state (it never raises). ``ask_digits`` has staff key in ``length``
+    digits with the buttons (shown in ``groups``, the screen titled by message ``prompt``) and
+    returns them once confirmed; CANCEL raises Cancelled. Nothing is prefilled.
     """
 
     def enter(self, state: State) -> None: ...
     def step(self, state: State, code: str, hint: str | None = None) -> None: ...
     def guidance(self, codes: tuple[str, ...], seconds_left: float) -> None: ...
     def check(self) -> None: ...
+    def ask_digits(self, prompt: str, length: int, *, groups: tuple[int, ...]) -> str: ...
 
 
 Locate = Callable[..., Any]
@@ -37,9 +40,14 @@ Locate = Callable[..., Any]
 
 
 class ReferenceSource(Protocol):
-    """Gives one transaction its reference photo, or raises a FaceError or HardwareError saying why."""
+    """Gives one transaction its reference photo, or raises a FaceError, HardwareError or ChipError
+    saying why. ``verified`` is the last photo's issuer-signature check (None: none, as for a scan);
+    ``rescannable`` says whether staff can present the photo again better (a page: yes; a chip: no,
+    its photo is what the issuer wrote), which decides what the quality gate may ask."""
 
     name: str
+    verified: bool | None
+    rescannable: bool
 
     def acquire(self, memory: TransactionMemory, progress: Progress) -> np.ndarray: ...
 
@@ -59,6 +67,8 @@ class ScannedPhoto:
 
     def __init__(self, name: str, *, scanner: Scanner, engine: Any, locate: Locate, dpi: int) -> None:
         self.name = name
+        self.verified: bool | None = None  # nobody signs a printed photo
+        self.rescannable = True
         self.scanner = scanner
         self.engine = engine
         self.locate = locate

@@ -19,6 +19,7 @@ from typing import Literal, Protocol
 import numpy as np
 
 from madoguchi.capture import Assess, Watch
+from madoguchi.chip.errors import ChipError, WrongAccessCode
 from madoguchi.engine.types import Face, Verification
 from madoguchi.errors import (
     CameraGone,
@@ -58,7 +59,11 @@ class Cancelled(Exception):
 
 def fault_code(error: BaseException, side: Side) -> str:
     """The message code for a fault while working on ``side``'s image."""
-    if isinstance(error, (PhotoNotFound, PoorPhotoQuality, UnreadableImage)):
+    if isinstance(error, WrongAccessCode) and error.tries_left is None:
+        code = "chip_code_refused"  # not sent again, or a card that does not count
+    elif isinstance(error, ChipError):
+        code = error.code
+    elif isinstance(error, (PhotoNotFound, PoorPhotoQuality, UnreadableImage)):
         code = error.reason
     elif isinstance(error, FaceError):
         code = f"{error.reason}_{error.side or side}"
@@ -79,6 +84,8 @@ class _Visit:
 
     notes: list[str] = field(default_factory=list)
     side: Side = "reference"
+    verified: bool | None = None
+    tries_left: int | None = None
 
     def note(self, codes: tuple[str, ...]) -> None:
         self.notes.extend(code for code in codes if code not in self.notes)
@@ -88,7 +95,7 @@ class TransactionRunner:
     """Runs transactions: the reference photo from the source of the transaction's mode, then the camera.
 
     :param engine: the face engine, or a stand-in with the same methods.
-    :param sources: the reference source for each mode ("card", "form").
+    :param sources: the reference source for each mode ("card", "form", "chip").
     :param watch: the capture.
     :param assess: the quality measure, for the reference photo's gate.
     :param reference_quality: "rescan" stops on a photo that fails the gate for a reason staff can
@@ -120,8 +127,10 @@ class TransactionRunner:
                 score = self._compare(cut_off.mode, memory, progress, visit)
             except Cancelled:
                 code = CANCELLED
-            except (FaceError, HardwareError) as error:
+            except (FaceError, HardwareError, ChipError) as error:
                 code = fault_code(error, visit.side)
+                if isinstance(error, WrongAccessCode):
+                    visit.tries_left = error.tries_left
                 log.info("transaction %d: %s (%s)", cut_off.number, code, error)
             except Exception:
                 code = "internal_error"
@@ -130,17 +139,31 @@ class TransactionRunner:
                 progress.enter(State.WIPING)
                 self.engine.forget()
         release_freed_memory()  # after TransactionMemory has wiped and dropped the images
+        source = self.sources[cut_off.mode]
         return dataclasses.replace(
-            cut_off, code=code, score=score if code == SCORED else None, notes=tuple(visit.notes)
+            cut_off,
+            code=code,
+            score=score if code == SCORED else None,
+            notes=tuple(visit.notes),
+            source=source.name,
+            chip_verified=visit.verified,
+            chip_tries_left=visit.tries_left,
         )
 
     def _compare(self, mode: str, memory: TransactionMemory, progress: Progress, visit: _Visit) -> float:
-        reference = self.sources[mode].acquire(memory, progress)
+        source = self.sources[mode]
+        reference = source.acquire(memory, progress)
+        visit.verified = source.verified
         reference_face = memory.keep_face(self.engine.find_one_face(reference, side="reference"))
         quality = self.assess(reference, reference_face, side="reference")
-        visit.note(quality.advice)
-        if not quality.ok and quality.advice and self.reference_quality == "rescan":
-            raise PoorPhotoQuality("ID photo fails the quality gate: " + ", ".join(quality.advice))
+        if not source.rescannable:
+            # A chip's photo is as the issuer stored it (small by design): scored, advice noted,
+            # except a higher scan resolution, which no one can give it.
+            visit.note(tuple(code for code in quality.advice if code != "rescan_600dpi"))
+        else:
+            visit.note(quality.advice)
+            if not quality.ok and quality.advice and self.reference_quality == "rescan":
+                raise PoorPhotoQuality("ID photo fails the quality gate: " + ", ".join(quality.advice))
         visit.side = "live"
         live = self.watch.run(memory, progress)
         visit.note(live.quality.advice)

@@ -16,7 +16,7 @@ from PIL import Image
 
 from madoguchi.canvas import TextColumn
 from madoguchi.fonts import find_font
-from madoguchi.messages import Language, action, say
+from madoguchi.messages import MESSAGES, Language, action, say
 from madoguchi.outcome import CANCELLED, SCORED, Mode, TransactionResult
 
 DEFAULT_SIZE = (240, 320)
@@ -91,6 +91,58 @@ def progress_screen(
         column.text(say(hint, language), size=16, ink=INK)
     _notice(column, notice, language)
     return column.image
+
+
+def digits_screen(
+    prompt: str,
+    digits: str,
+    *,
+    cursor: int,
+    groups: tuple[int, ...],
+    notice: str | None = None,
+    look: Look = DEFAULT_LOOK,
+) -> Image.Image:
+    """Staff keying in a code with the buttons: ``digits`` ("_" for a blank) in ``groups``, the
+    digit at ``cursor`` in reverse; ``cursor == len(digits)`` is the confirmation step."""
+    column = _column(look)
+    language = look.language
+    confirming = cursor >= len(digits)
+    column.footer(say("digits_confirm" if confirming else "digits_keys", language), size=12, ink=MUTED)
+    column.band(say(prompt, language), fill=BUSY, ink=PAPER, size=20)
+    column.gap(6)
+    if f"{prompt}_hint" in MESSAGES:
+        column.text(say(f"{prompt}_hint", language), size=13, ink=MUTED)
+    column.gap(8)
+    start = 0
+    for size in groups:
+        _digit_row(column, digits[start : start + size], cursor - start, confirming)
+        start += size
+    _notice(column, notice, language)
+    return column.image
+
+
+def _digit_row(column: TextColumn, digits: str, cursor: int, confirming: bool) -> None:
+    """One group of digits, large and centred; the one at ``cursor`` (if in this group) reversed."""
+    font = column.font(26)
+    cell = round(22 * column.unit)
+    height = column.line_height(font)
+    if not column.fits(height):
+        column.dropped += 1
+        return
+    left = (column.image.width - cell * len(digits)) // 2
+    for index, digit in enumerate(digits):
+        x = left + index * cell
+        box = (x + 1, column.y, x + cell - 1, column.y + height - 2)
+        selected = index == cursor and not confirming
+        column.draw.rectangle(box, fill=HEADER if selected else PAPER, outline=MUTED)
+        column.draw.text(
+            (x + cell // 2, column.y + height // 2),
+            digit,
+            font=font,
+            fill=PAPER if selected else INK,
+            anchor="mm",
+        )
+    column.y += height + round(4 * column.unit)
 
 
 def device_missing_screen(
@@ -175,6 +227,8 @@ def _score(column: TextColumn, result: TransactionResult, notice: str | None, la
     column.text(str(result.shown_score), size=84, ink=colour, centre=True)
     column.text(f"{say('threshold', language)} {result.threshold}", size=20, ink=INK, centre=True)
     column.gap(6)
+    if result.chip_check is not None:
+        column.text(say(result.chip_check, language), size=14, ink=INK if result.chip_verified else PROBLEM)
     for code in result.notes:
         if code in DEVICE_PROBLEMS:
             column.text(say(code, language), size=16, ink=PROBLEM)
@@ -187,7 +241,7 @@ def _score(column: TextColumn, result: TransactionResult, notice: str | None, la
 
 def _problem(column: TextColumn, result: TransactionResult, notice: str | None, language: Language) -> None:
     colour = MUTED if result.code == CANCELLED else PROBLEM
-    column.band(say(result.code, language), fill=colour, ink=PAPER, size=20)
+    column.band(say(result.code, language, tries=result.chip_tries_left), fill=colour, ink=PAPER, size=20)
     column.gap(10)
     next_step = action(result.code, language)
     if next_step:

@@ -282,6 +282,15 @@ def _check_printer(hardware: Hardware, config: Config) -> str:
     return f"{hardware.printer.width_px} dots, test slip printed"
 
 
+def _check_chip(config: Config) -> str:
+    """The IC reader is attached and the trust anchors load; no card is read."""
+    from madoguchi.chip.source import make_reader
+
+    reader = make_reader(config.chip, config.hardware.kind)
+    anchors = f"{len(reader.jlis_keys)} J-LIS keys, {len(reader.cscas)} CSCA certificates"
+    return f"{reader.check()}; {anchors}"
+
+
 def selftest(config_path: Path, *, scan: bool, print_slip: bool) -> int:
     """Check config, font, models, each device and the audit record; no face is captured or kept."""
     configure_logging()
@@ -310,6 +319,8 @@ def selftest(config_path: Path, *, scan: bool, print_slip: bool) -> int:
         results.append(_check("display", lambda: _check_display(hardware, config)))
         if print_slip:
             results.append(_check("printer", lambda: _check_printer(hardware, config)))
+        if config.chip.enabled:
+            results.append(_check("IC reader", lambda: _check_chip(config)))
         results.append(_check("audit record", lambda: _audit_summary(config.storage.audit_path)))
     finally:
         hardware.close()

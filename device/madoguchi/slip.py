@@ -85,8 +85,10 @@ def render_slip(
         line(f"{say('threshold', language)}: {result.threshold}", centre=True)
         verdict = "at_or_above" if result.at_or_above else "below"
         line(f"{say('comparison', language)}: {say(verdict, language)}", centre=True)
+        if result.chip_check is not None:
+            line(say(result.chip_check, language))
     else:
-        line(f"{say('outcome', language)}: {say(result.code, language)}")
+        line(f"{say('outcome', language)}: {say(result.code, language, tries=result.chip_tries_left)}")
         line(f"{say('threshold', language)}: {result.threshold}")
         next_step = action(result.code, language)
         if next_step:

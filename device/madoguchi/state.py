@@ -12,6 +12,9 @@ import enum
 class State(str, enum.Enum):
     IDLE = "idle"
     """Ready for START; the last result may still be on the screen."""
+    ENTERING_CODE = "entering_code"
+    """Staff key in a chip's access code with the buttons: every press is acted on."""
+    READING_CHIP = "reading_chip"
     SCANNING = "scanning"
     LOCATING = "locating"
     CAPTURING = "capturing"
@@ -24,9 +27,19 @@ class State(str, enum.Enum):
 
 
 BUSY_STATES = frozenset(
-    {State.SCANNING, State.LOCATING, State.CAPTURING, State.SCORING, State.WIPING, State.REPORTING}
+    {
+        State.ENTERING_CODE,
+        State.READING_CHIP,
+        State.SCANNING,
+        State.LOCATING,
+        State.CAPTURING,
+        State.SCORING,
+        State.WIPING,
+        State.REPORTING,
+    }
 )
-"""A visitor's transaction is under way: START and MODE are answered, not acted on."""
+"""A visitor's transaction is under way: START and MODE are answered, not acted on (except while
+staff key in a chip's access code, ENTERING_CODE, where they are the keypad)."""
 IDLE_STATES = frozenset({State.IDLE})
 """Waiting for staff."""
 STOPPED_STATES = frozenset({State.OUT_OF_SERVICE, State.STOPPED})

@@ -40,6 +40,10 @@ class AuditRecord:
     messages: tuple[str, ...]
     slip_printed: bool | None
     """None when nobody knows: the transaction was cut off."""
+    source: str | None = None
+    """The reference source ("card", "form", "chip"); None in records written before it was kept."""
+    chip_verified: bool | None = None
+    """The chip photo's signature check (None: not a chip, or not checkable). Nothing from the chip."""
 
     @classmethod
     def of(
@@ -61,6 +65,8 @@ class AuditRecord:
             at_or_above=result.at_or_above,
             messages=messages,
             slip_printed=slip_printed,
+            source=result.source or result.mode,
+            chip_verified=result.chip_verified,
         )
 
 
@@ -154,4 +160,9 @@ def record_from(data: dict[str, object]) -> AuditRecord:
         at_or_above=_check(data, "at_or_above", bool, optional=True),  # type: ignore[arg-type]
         messages=tuple(messages),  # type: ignore[arg-type]
         slip_printed=_check(data, "slip_printed", bool, optional=True),  # type: ignore[arg-type]
+        # Absent from records written before they were kept: those lines still parse and verify.
+        source=_check(data, "source", str, optional=True) if "source" in data else None,  # type: ignore[arg-type]
+        chip_verified=(
+            _check(data, "chip_verified", bool, optional=True) if "chip_verified" in data else None  # type: ignore[arg-type]
+        ),
     )

@@ -9,6 +9,7 @@ figures are labelled "emulated" for that reason; a real RC-S300 or ACR1252U adds
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import statistics
@@ -21,11 +22,13 @@ from pathlib import Path
 import numpy as np
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from madoguchi import paths
 from madoguchi.bench import accuracy
-from madoguchi.bench.pairs import Pair
-from madoguchi.chip import ChipReader, image
+from madoguchi.bench.pairs import Pair, lfw_pairs
+from madoguchi.chip import ChipError, ChipReader, image
 from madoguchi.chip.emulator import FACE_SIZE, chip_face, personalise
 from madoguchi.chip.mynumber import MyNumberKeyB
+from madoguchi.chip.simulated import EmulatedDesk, mynumber_card
 from madoguchi.chip.transport import PcscReader
 from madoguchi.document.quality import assess
 
@@ -130,3 +133,100 @@ def time_to_image(face: np.ndarray, *, repeat: int = 5, port: int = VPCD_PORT) -
         "max_ms": max(times),
         "cards": repeat,
     }
+
+
+def time_to_image_in_process(face: np.ndarray, *, repeat: int = 20) -> dict[str, float | str]:
+    """Like :func:`time_to_image` on the simulator's in-process emulated reader (no pcscd): our
+    reader's own work (APDUs, signature check, JPEG 2000 decode) without a PC/SC stack's polling."""
+    key = MyNumberKeyB("800101", "2034", "1234")
+    issuer = rsa.generate_private_key(65537, 2048)
+    desk = EmulatedDesk()
+    reader = ChipReader(card_timeout=1, transport=desk)
+    times = []
+    for _ in range(repeat):
+        desk.tap(mynumber_card(face, key, issuer))
+        started = time.perf_counter()
+        reader.read_photo(key)
+        times.append((time.perf_counter() - started) * 1000)
+        desk.remove()
+    return {
+        "stack": "emulated in process (madoguchi.chip.simulated)",
+        "median_ms": statistics.median(times),
+        "max_ms": max(times),
+        "cards": repeat,
+    }
+
+
+def add_parser(kinds: argparse._SubParsersAction) -> None:
+    command = kinds.add_parser(
+        "chip", help="time from a card on the reader to its face decoded; chip-photo accuracy on LFW"
+    )
+    command.add_argument(
+        "--lfw", type=Path, default=paths.lfw(), help="LFW folder with pairs.txt and images/"
+    )
+    command.add_argument("--folds", type=int, default=10, help="use only the first N folds (quick runs)")
+    command.add_argument("--document", choices=sorted(FORMATS), default="mynumber")
+    command.add_argument("--repeat", type=int, default=5, help="cards timed on each stack")
+    command.add_argument("--jobs", type=int, default=None)
+    command.add_argument("--models", type=Path)
+    command.add_argument("--no-accuracy", action="store_true", help="only the timing")
+    command.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    command.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from madoguchi.synthetic.people import astronaut
+
+    face = astronaut()[20:220, 150:330]
+    result: dict[str, object] = {"time_to_image": [time_to_image_in_process(face, repeat=args.repeat)]}
+    try:
+        result["time_to_image"].append(time_to_image(face, repeat=args.repeat))  # type: ignore[union-attr]
+    except (ChipError, OSError) as error:
+        result["pcsc"] = f"not measured: pcscd with vpcd is not available ({error})"
+    if not args.no_accuracy:
+        if args.folds < 2:
+            print("--folds: at least 2 (each fold's threshold is fitted on the others)", file=sys.stderr)
+            return 2
+        if not (args.lfw / "pairs.txt").is_file():
+            print(f"no LFW at {args.lfw} (pairs.txt missing): give --lfw DIR", file=sys.stderr)
+            return 2
+        pairs = [p for p in lfw_pairs(args.lfw / "pairs.txt", args.lfw / "images") if p.fold < args.folds]
+        scanned = accuracy.run(pairs, models=args.models, card_scan=True, jobs=args.jobs).figures
+        chipped = chip_accuracy(pairs, document=args.document, models=args.models, jobs=args.jobs).figures
+        result["accuracy"] = {
+            name: {
+                "pairs": f.pairs,
+                "accuracy_10fold": f.accuracy_10fold,
+                "tar_at_far_1e-3": f.tar_at_far_1e3,
+                "eer": f.eer,
+            }
+            for name, f in (("scanned_card", scanned), (f"chip_{args.document}", chipped))
+        }
+        result["loss"] = {
+            "accuracy_points": 100 * (scanned.accuracy_10fold - chipped.accuracy_10fold),
+            "tar_points": 100 * (scanned.tar_at_far_1e3 - chipped.tar_at_far_1e3),
+            "eer_points": 100 * (chipped.eer - scanned.eer),
+        }
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    for timing in result["time_to_image"]:  # type: ignore[union-attr]
+        print(
+            f"card on reader → image decoded: median {timing['median_ms']:.1f} ms, "
+            f"max {timing['max_ms']:.1f} ms over {timing['cards']} cards [{timing['stack']}]"
+        )
+    if "pcsc" in result:
+        print(f"PC/SC stack: {result['pcsc']}")
+    if "accuracy" in result:
+        for name, f in result["accuracy"].items():  # type: ignore[union-attr]
+            print(
+                f"{name:<16} {f['pairs']} pairs: {100 * f['accuracy_10fold']:.2f}% 10-fold, "
+                f"TAR {100 * f['tar_at_far_1e-3']:.2f}% at FAR 1e-3, EER {100 * f['eer']:.2f}%"
+            )
+        loss = result["loss"]
+        print(
+            "loss of the chip photo against the scanned photo: "
+            f"{loss['accuracy_points']:.2f} points accuracy, "
+            f"{loss['tar_points']:.2f} points TAR, EER +{loss['eer_points']:.2f} points"
+        )
+    return 0

@@ -7,6 +7,7 @@ import hmac
 import os
 import re
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from madoguchi.chip.errors import UnsupportedCard, WrongAccessCode
 from madoguchi.chip.mynumber import MyNumberKeyB
 from madoguchi.chip.passive import Verification, load_cscas
 from madoguchi.chip.residence import ResidenceCardKey
-from madoguchi.chip.transport import Channel, PcscReader
+from madoguchi.chip.transport import Channel, PcscReader, Transport
 
 AccessKey = MrzKey | MyNumberKeyB | ResidenceCardKey
 REMEMBERED_REFUSALS = 64
@@ -51,7 +52,9 @@ class ChipReader:
     still checked, but nobody vouches for its signer (verified is None). ``jlis_keys``: a PEM file
     of J-LIS public keys (or certificates) for the My Number card's AP certificate; None: likewise.
     ``card_timeout``: seconds to wait for a card. ``keep_tries``: never send a My Number code when
-    the card has this many tries or fewer left (TooFewTries instead).
+    the card has this many tries or fewer left (TooFewTries instead). ``transport`` opens the
+    reader by name: pcscd by default; :class:`madoguchi.chip.simulated.EmulatedReader` in the
+    simulator, so everything above the APDUs is the same code.
 
     >>> reader = ChipReader("Sony FeliCa Port/PaSoRi 4.0", csca_dir=Path("/etc/madoguchi/csca"))
     >>> photo = reader.read_photo(MrzKey("TR1234567", "800101", "300101"))
@@ -65,8 +68,10 @@ class ChipReader:
         jlis_keys: Path | None = None,
         card_timeout: float = 20.0,
         keep_tries: int = 2,
+        transport: Callable[[str | None], Transport] = PcscReader,
     ) -> None:
         self.reader_name = reader_name
+        self.transport = transport
         self.cscas = load_cscas(csca_dir) if csca_dir is not None else []
         self.jlis_keys = _public_keys(jlis_keys) if jlis_keys is not None else []
         self.card_timeout = card_timeout
@@ -78,7 +83,7 @@ class ChipReader:
 
     def check(self) -> str:
         """The reader's full name, or ReaderGone (for ``madoguchi selftest``)."""
-        with PcscReader(self.reader_name) as reader:
+        with self.transport(self.reader_name) as reader:
             return reader.reader_name()
 
     def read_photo(self, access: AccessKey) -> ChipPhoto:
@@ -91,7 +96,7 @@ class ChipReader:
         if digest in self._refused:
             raise WrongAccessCode("this code was already refused by the card; it was not sent again")
         try:
-            with PcscReader(self.reader_name) as reader, reader.wait_for_card(self.card_timeout) as card:
+            with self.transport(self.reader_name) as reader, reader.wait_for_card(self.card_timeout) as card:
                 encoded, kind, verification = self._read(card, access)
         except WrongAccessCode:
             self._refused[digest] = None

@@ -4,7 +4,8 @@ The daemon's own counter, face engine, photo locator and quality measure run on 
 devices of :func:`madoguchi.hardware.make_hardware`: pages go into the SANE-backed simulated
 scanner, frames into the FileCamera, and staff "press" the buttons by driving gpiozero MockFactory
 pins (:mod:`.harness`). Each scenario (:mod:`.scenarios`) is one transaction: a genuine visitor,
-an impostor, a visitor with an application form, and every kind of bad input.
+an impostor, a visitor with an application form, every kind of bad input, and the IC chip source
+(My Number cards on an in-process emulated reader, :mod:`madoguchi.chip.simulated`).
 
 Faces stay in memory: DIR receives only the LCD frames and slips (neither ever shows a face), the
 audit record, ``summary.json`` and ``index.html``, the page to open first (:mod:`.gallery`).
@@ -21,6 +22,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
 from madoguchi import paths
 from madoguchi.config import Config, parse
 from madoguchi.counter import Report
@@ -29,15 +33,18 @@ from madoguchi.messages import say
 from madoguchi.privacy import disable_core_dumps
 from madoguchi.simulate.gallery import save_frames, write_summary
 from madoguchi.simulate.harness import Desk
-from madoguchi.simulate.scenarios import Scenario, scenarios
+from madoguchi.simulate.scenarios import Scenario, chip_scenarios, scenarios
 from madoguchi.synthetic.people import lfw_people, package_people
 
 log = logging.getLogger(__name__)
 
 IDLE_FRAME = "00-idle-lcd-01.png"
+JLIS_KEYS = "sample-jlis-public.pem"
+"""The public key the sample chip cards are signed under (no secret: the private key is dropped)."""
 
 
-def simulation_config(out: Path, *, capture_seconds: float) -> Config:
+def simulation_config(out: Path, *, capture_seconds: float, jlis_keys: Path | None = None) -> Config:
+    chip = {"enabled": True, "jlis_keys": str(jlis_keys.resolve())} if jlis_keys else {}
     return parse(
         {
             "counter": {
@@ -49,18 +56,19 @@ def simulation_config(out: Path, *, capture_seconds: float) -> Config:
             },
             "hardware": {"kind": "simulated"},
             "storage": {"audit_path": str(out.resolve() / "audit.jsonl")},
+            "chip": chip,
         }
     )
 
 
-def open_desk(out: Path, *, capture_seconds: float) -> tuple[Desk, float]:
+def open_desk(out: Path, *, capture_seconds: float, jlis_keys: Path | None = None) -> tuple[Desk, float]:
     """Start as the daemon does (models, devices, audit record); the time until the idle screen."""
     from madoguchi.engine import FaceEngine
 
     started = time.monotonic()
     if "SANE_CONFIG_DIR" not in os.environ:  # scan through SANE's test backend, probe nothing real
         use_sane_test_backend(Path(tempfile.mkdtemp(prefix="madoguchi-sane-")))
-    config = simulation_config(out, capture_seconds=capture_seconds)
+    config = simulation_config(out, capture_seconds=capture_seconds, jlis_keys=jlis_keys)
     desk = Desk(config, FaceEngine.load(config.models.dir))
     return desk, time.monotonic() - started
 
@@ -97,9 +105,16 @@ def simulate(out: Path, *, lfw: Path | None = None, capture_seconds: float = 1.0
     else:
         genuine, impostor = package_people()
         people = (genuine, genuine, impostor)
-    desk, cold_start = open_desk(out, capture_seconds=capture_seconds)
+    issuer = rsa.generate_private_key(65537, 2048)  # the sample cards' "J-LIS" key, for this run only
+    jlis_keys = out / JLIS_KEYS
+    jlis_keys.write_bytes(
+        issuer.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    desk, cold_start = open_desk(out, capture_seconds=capture_seconds, jlis_keys=jlis_keys)
     desk.frames[0].save(out / IDLE_FRAME)
-    scripted = scenarios(*people)
+    scripted = scenarios(*people) + chip_scenarios(*people, issuer)
     entries, timings = [], []
     try:
         for index, scenario in enumerate(scripted, start=1):
@@ -141,6 +156,8 @@ def _entry(
         "description": scenario.description,
         "transaction": result.number,
         "mode": result.mode,
+        "source": result.source,
+        "chip_verified": result.chip_verified,
         "score": result.score,
         "threshold": result.threshold,
         "at_or_above": result.at_or_above,

@@ -26,8 +26,15 @@ td { padding: 0 1em 0 0; vertical-align: top; }
 """
 
 
+MAX_FRAMES = 20
+"""Frames kept per scenario: keying in a chip's code draws one per button press."""
+
+
 def save_frames(out: Path, stem: str, frames: list[Image.Image]) -> list[str]:
-    """Save ``frames`` as ``<stem>-lcd-NN.png``; return their names."""
+    """Save ``frames`` as ``<stem>-lcd-NN.png`` (the first few and the last ones when there are more
+    than :data:`MAX_FRAMES`); return their names."""
+    if len(frames) > MAX_FRAMES:
+        frames = frames[:4] + frames[4 - MAX_FRAMES :]
     names = []
     for number, frame in enumerate(frames, start=1):
         names.append(f"{stem}-lcd-{number:02d}.png")

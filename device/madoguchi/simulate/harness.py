@@ -10,6 +10,7 @@ every LCD frame and slip, and gives handles on the outside world, as gpiozero's 
     desk.press("start")
     report = desk.next_report()
     desk.unplug("camera"); desk.paper(out=True)
+    desk.tap(card); desk.enter_code("80010120341234"); desk.remove_card()   # [chip] enabled
     desk.close()
 
 Waits are on the counter's state (:meth:`Desk.settle`), never on time.
@@ -28,10 +29,12 @@ from PIL import Image
 
 from madoguchi.audit import AuditLog
 from madoguchi.audit.files import Files
+from madoguchi.chip.emulator import MyNumberCard, ResidenceCard
+from madoguchi.chip.simulated import EmulatedDesk
 from madoguchi.config import Config
 from madoguchi.counter import Counter, Report, make_counter
 from madoguchi.hardware import Hardware, make_hardware
-from madoguchi.state import State
+from madoguchi.state import Event, State
 
 TIMEOUT_S = 60.0
 """Longest wait for the counter; a real transaction on a slow machine takes a few seconds."""
@@ -105,6 +108,13 @@ class Desk:
             config.storage.audit_path, terminal_id=config.counter.terminal_id, files=audit_files
         )
         observers = [*counter_options.pop("observers", ()), self.reports.put]
+        self.chip_reader = counter_options.pop("chip_reader", None)
+        if self.chip_reader is None and config.chip.enabled:
+            from madoguchi.chip.source import make_reader
+
+            self.chip_reader = make_reader(config.chip, config.hardware.kind)
+        if self.chip_reader is not None:
+            counter_options["chip_reader"] = self.chip_reader
         self.counter: Counter = make_counter(
             config, self.hardware, engine, self.audit, observers=observers, **counter_options
         )
@@ -128,11 +138,30 @@ class Desk:
         self.hardware.camera.load(frames)
 
     def unplug(self, device: str) -> None:
-        """Pull the cable of the "camera", "scanner" or "printer"."""
+        """Pull the cable of the "camera", "scanner", "printer" or "chip" (the IC reader)."""
         self._double(device).unplug()
 
     def plug(self, device: str) -> None:
         self._double(device).plug()
+
+    def tap(self, card: MyNumberCard | ResidenceCard) -> None:
+        """Put an emulated card on the IC reader (it stays until :meth:`remove_card`)."""
+        self._reader().tap(card)
+
+    def remove_card(self) -> None:
+        self._reader().remove()
+
+    def enter_code(self, digits: str, *, confirm: bool = True) -> None:
+        """Key in ``digits`` at the code screen as staff would: for each digit MODE until it shows,
+        then START; START again sends (unless ``confirm`` is False). The events go straight to the
+        counter, as the buttons' callbacks post them: :meth:`press` holds each mock pin past the
+        debounce time, which for some eighty presses is needless seconds."""
+        for digit in digits:
+            for _ in range(int(digit) + 1):  # blank → 0 → 1 …
+                self.counter.post(Event.MODE)
+            self.counter.post(Event.START)
+        if confirm:
+            self.counter.post(Event.START)
 
     def paper(self, *, out: bool) -> None:
         """Empty or refill the printer's paper roll."""
@@ -176,7 +205,15 @@ class Desk:
             self.hardware.close()
         self.audit.close()
 
+    def _reader(self) -> EmulatedDesk:
+        transport = getattr(self.chip_reader, "transport", None)
+        if not isinstance(transport, EmulatedDesk):
+            raise RuntimeError("no emulated IC reader: set [chip] enabled = true on simulated hardware")
+        return transport
+
     def _double(self, device: str) -> Any:
+        if device == "chip":
+            return self._reader()
         doubles = {
             "camera": self.hardware.camera,
             "scanner": self.hardware.scanner,

@@ -10,7 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from cryptography.hazmat.primitives.asymmetric import rsa
 
+from madoguchi.chip.emulator import MyNumberCard
+from madoguchi.chip.mynumber import MyNumberKeyB
+from madoguchi.chip.simulated import mynumber_card
 from madoguchi.simulate.harness import Desk
 from madoguchi.state import BUSY_STATES, State
 from madoguchi.synthetic.cards import sample_card_page
@@ -54,9 +58,18 @@ def _then(*steps: Step) -> Step:
     return each
 
 
-def _switch_mode(desk: Desk) -> None:
-    desk.press("mode")
-    desk.settle()
+def _mode(mode: str) -> Step:
+    """MODE until the counter is in ``mode`` (card → form → chip, the chip when enabled)."""
+
+    def switch(desk: Desk) -> None:
+        for _ in range(len(desk.counter.modes)):
+            if desk.counter.mode == mode:
+                return
+            desk.press("mode")
+            desk.settle()
+        raise ValueError(f"the counter has no mode {mode!r}")
+
+    return switch
 
 
 def _cancel_while_capturing(desk: Desk) -> None:
@@ -91,8 +104,8 @@ def scenarios(genuine_card: Person, genuine_live: Person, impostor: Person) -> l
         Scenario(
             "form_genuine",
             "申請時来庁: MODE pressed, an application form scanned, its applicant at the camera",
-            _then(_visit(sample_form(impostor), impostor), _switch_mode),
-            restore=_switch_mode,
+            _then(_visit(sample_form(impostor), impostor), _mode("form")),
+            restore=_mode("card"),
         ),
         Scenario("blank_page", "nothing on the scanner", _visit(None, genuine_live)),
         Scenario("no_face_camera", "no one in front of the camera", _visit(card)),
@@ -117,5 +130,80 @@ def scenarios(genuine_card: Person, genuine_live: Person, impostor: Person) -> l
             "START pressed again while the first visitor is served; the second press is answered",
             genuine,
             act=_press_twice,
+        ),
+    ]
+
+
+SAMPLE_KEY = MyNumberKeyB("800101", "2034", "1234")
+"""照合番号B of the simulator's sample cards (birth date, expiry year, security code: made up)."""
+WRONG_KEY = "80010120349999"
+
+
+def _chip_visit(card: MyNumberCard, *people: Person) -> Step:
+    def prepare(desk: Desk) -> None:
+        desk.tap(card)
+        desk.show(*swaying_frames(*people))
+        _mode("chip")(desk)
+
+    return prepare
+
+
+def _keyed(code: str) -> Step:
+    def act(desk: Desk) -> None:
+        desk.press("start")
+        desk.enter_code(code)
+
+    return act
+
+
+def _leave_chip(desk: Desk) -> None:
+    """Take the card off the reader and go back to the card mode."""
+    desk.remove_card()
+    _mode("card")(desk)
+
+
+def chip_scenarios(
+    genuine_card: Person, genuine_live: Person, impostor: Person, issuer: rsa.RSAPrivateKey
+) -> list[Scenario]:
+    """The chip source: My Number cards on the emulated reader, signed by ``issuer`` (the J-LIS
+    key the simulator trusts) unless said otherwise."""
+
+    def card(person: Person, signer: rsa.RSAPrivateKey = issuer) -> MyNumberCard:
+        return mynumber_card(np.asarray(person.head()), SAMPLE_KEY, signer)
+
+    code = SAMPLE_KEY.code().decode()
+    stranger = rsa.generate_private_key(65537, 2048)
+    return [
+        Scenario(
+            "chip_genuine",
+            "IC chip: 照合番号B keyed in, the chip's photo against its holder at the camera",
+            _chip_visit(card(genuine_card), genuine_live),
+            act=_keyed(code),
+            restore=_leave_chip,
+        ),
+        Scenario(
+            "chip_forged",
+            "IC chip: a forged card printed with the visitor's photo, its chip holding someone else's; "
+            "the printed photo would have matched, the chip's does not",
+            _then(
+                _visit(sample_card_page(genuine_live), genuine_live),
+                _chip_visit(card(impostor), genuine_live),
+            ),
+            act=_keyed(code),
+            restore=_leave_chip,
+        ),
+        Scenario(
+            "chip_wrong_code",
+            "IC chip: a wrong 照合番号B; the chip says how many tries are left, nothing is resent",
+            _chip_visit(card(genuine_card), genuine_live),
+            act=_keyed(WRONG_KEY),
+            restore=_leave_chip,
+        ),
+        Scenario(
+            "chip_not_verified",
+            "IC chip: a card whose signature does not verify; scored, shown as NOT verified, staff decide",
+            _chip_visit(card(genuine_card, stranger), genuine_live),
+            act=_keyed(code),
+            restore=_leave_chip,
         ),
     ]
