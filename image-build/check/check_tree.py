@@ -8,8 +8,12 @@ should be off not masked, a journal that would write to the card.
 """
 
 import sys
-import tomllib
 from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10
+    import tomli as tomllib
 
 MASKED = (
     "swap.target",
