@@ -107,20 +107,35 @@ check "assembled tree" "$python" "$here/check_tree.py" "$root"
 check "clock check" in_root /usr/local/sbin/madoguchi-clock-check
 took "checkers"
 
-step "Ansible fleet playbook through the chroot connection, twice"
+step "Ansible: a new release and config through the chroot connection, twice; then a rollback"
 inventory="$out/inventory.ini"
 cat > "$inventory" <<EOF
 [madoguchi]
 $root ansible_connection=community.general.chroot ansible_python_interpreter=/usr/bin/python3
 EOF
+# The next release: the same wheels plus a note, so it installs as a release of its own.
+rm -rf "$out/wheelhouse-next"
+cp -R "$out/wheelhouse" "$out/wheelhouse-next"
+echo "image-check $(date -u +%FT%TZ)" > "$out/wheelhouse-next/release-note.txt"
+export ANSIBLE_CONFIG="$project/image-build/ansible/ansible.cfg"
+ansible_vars='{"madoguchi_service_running": false, "madoguchi_check_config": "/etc/madoguchi/check.toml",
+  "madoguchi_config": {"counter": {"terminal_id": "image-check-01"}, "hardware": {"kind": "simulated"}}}'
 playbook() {
-  "$ansible_playbook" -i "$inventory" "$project/image-build/ansible/fleet.yml" \
-    -e "madoguchi_wheelhouse=$out/wheelhouse" -e madoguchi_service_running=false \
-    -e "madoguchi_health_config=/etc/madoguchi/check.toml" | tee "$out/ansible-$1.log"
+  local log="$out/ansible-$1.log" book="$2" status=0
+  shift 2
+  "$ansible_playbook" -i "$inventory" "$book" -e "$ansible_vars" \
+    -e "madoguchi_audit_heads_dir=$out/audit-heads" "$@" > "$log" 2>&1 || status=$?
+  grep -A2 "PLAY RECAP" "$log" | sed 's/^/    /'
+  return $status
 }
-check "ansible first run" playbook 1
-check "ansible second run" playbook 2
-check "ansible second run changed=0" grep -Eq 'changed=0 +unreachable=0 +failed=0' "$out/ansible-2.log"
+fleet="$project/image-build/ansible/fleet.yml"
+release="$project/image-build/layer/overlay/usr/local/sbin/madoguchi-release"
+check "ansible run 1 (new release, config)" playbook 1 "$fleet" -e "madoguchi_wheelhouse=$out/wheelhouse-next"
+check "ansible run 1 made the new release current" test \
+  "$(in_root /usr/local/sbin/madoguchi-release current)" = "$("$release" id "$out/wheelhouse-next")"
+check "ansible run 2" playbook 2 "$fleet" -e "madoguchi_wheelhouse=$out/wheelhouse-next"
+check "ansible run 2 changed=0" grep -Eq ' changed=0 +unreachable=0 +failed=0' "$out/ansible-2.log"
+check "ansible rollback test" playbook 3 "$project/image-build/ansible/roles/madoguchi/tests/test.yml"
 took "ansible"
 
 echo "time total: $(($(date +%s) - total_start)) s"
