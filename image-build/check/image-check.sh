@@ -35,6 +35,7 @@ cleanup() {
   for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do umount -l "${mounted[i]}" 2>/dev/null || true; done
 }
 trap cleanup EXIT
+not_in() { ! grep -Eq "$2" "$1"; }
 bind() { mount --bind "$1" "$2"; mounted+=("$2"); }
 
 # qemu-user through binfmt_misc ("F": the interpreter works inside the chroot too).
@@ -118,23 +119,25 @@ rm -rf "$out/wheelhouse-next"
 cp -R "$out/wheelhouse" "$out/wheelhouse-next"
 echo "image-check $(date -u +%FT%TZ)" > "$out/wheelhouse-next/release-note.txt"
 export ANSIBLE_CONFIG="$project/image-build/ansible/ansible.cfg"
-ansible_vars='{"madoguchi_service_running": false, "madoguchi_check_config": "/etc/madoguchi/check.toml",
+# No systemd runs in a chroot: the health gate is selftest alone, on simulated devices.
+ansible_vars='{"madoguchi_check_config": "/etc/madoguchi/check.toml",
   "madoguchi_config": {"counter": {"terminal_id": "image-check-01"}, "hardware": {"kind": "simulated"}}}'
 playbook() {
   local log="$out/ansible-$1.log" book="$2" status=0
   shift 2
-  "$ansible_playbook" -i "$inventory" "$book" -e "$ansible_vars" \
+  "$ansible_playbook" -i "$inventory" "$book" -e madoguchi_service_running=false \
     -e "madoguchi_audit_heads_dir=$out/audit-heads" "$@" > "$log" 2>&1 || status=$?
   grep -A2 "PLAY RECAP" "$log" | sed 's/^/    /'
   return $status
 }
 fleet="$project/image-build/ansible/fleet.yml"
 release="$project/image-build/layer/overlay/usr/local/sbin/madoguchi-release"
-check "ansible run 1 (new release, config)" playbook 1 "$fleet" -e "madoguchi_wheelhouse=$out/wheelhouse-next"
+check "ansible run 1 (new release, config)" playbook 1 "$fleet" -e "$ansible_vars" \
+  -e "madoguchi_wheelhouse=$out/wheelhouse-next"
 check "ansible run 1 made the new release current" test \
   "$(in_root /usr/local/sbin/madoguchi-release current)" = "$("$release" id "$out/wheelhouse-next")"
-check "ansible run 2" playbook 2 "$fleet" -e "madoguchi_wheelhouse=$out/wheelhouse-next"
-check "ansible run 2 changed=0" grep -Eq ' changed=0 +unreachable=0 +failed=0' "$out/ansible-2.log"
+check "ansible run 2" playbook 2 "$fleet" -e "$ansible_vars" -e "madoguchi_wheelhouse=$out/wheelhouse-next"
+check "ansible run 2 changed=0" not_in "$out/ansible-2.log" 'changed=[1-9]|failed=[1-9]|unreachable=[1-9]'
 check "ansible rollback test" playbook 3 "$project/image-build/ansible/roles/madoguchi/tests/test.yml"
 took "ansible"
 
