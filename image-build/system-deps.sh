@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Debian packages madoguchi needs beside its Python dependencies: SANE (runtime, and headers to
-# build python-sane), a Japanese font for the LCD and the slip, shellcheck for CI's image-build
-# checks; any further packages named as arguments. Installs only what is missing.
+# build python-sane), a Japanese font for the LCD and the slip, shellcheck and nft for CI's
+# image-build checks; any further packages named as arguments. Installs only what is missing.
 # Used by `make setup` on a developer's machine or CI, and by `make image-check`.
 set -euo pipefail
 
-packages=(sane-utils libsane1 libsane-dev fonts-ipaexfont-gothic python3-venv python3-dev gcc shellcheck "$@")
+packages=(sane-utils libsane1 libsane-dev fonts-ipaexfont-gothic python3-venv python3-dev gcc shellcheck nftables "$@")
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

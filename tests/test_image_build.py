@@ -159,6 +159,21 @@ def test_units_pass_systemd_analyze_verify(staged):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_ruleset_passes_nft_check():
+    if os.geteuid() != 0:
+        pytest.skip("nft -c needs CAP_NET_ADMIN: run as root (CI does)")
+    result = run(tool("nft"), "-c", "-f", LAYER / "overlay/etc/nftables.conf")
+    assert result.returncode == 0, result.stderr
+
+
+def test_ruleset_lets_in_only_ssh():
+    rules = (LAYER / "overlay/etc/nftables.conf").read_text()
+    for chain in ("input", "forward", "output"):
+        assert f"hook {chain} priority filter; policy drop;" in rules
+    accepted_new = [line.strip() for line in rules.splitlines() if "ct state new accept" in line]
+    assert accepted_new == ["tcp dport 22 ct state new accept"]
+
+
 def clock_check(tmp_path: Path, build_epoch: str) -> tuple[int, str]:
     (tmp_path / "epoch").write_text(build_epoch)
     env = {

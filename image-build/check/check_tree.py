@@ -24,6 +24,8 @@ MASKED = (
     "hciuart.service",
 )
 ENABLED = ("madoguchi.service", "madoguchi-clock-check.service", "madoguchi-ssh-host-keys.service")
+WANTED_WHERE_INSTALLED = ("nftables.service", "ssh.service")
+UNIT_DIRS = ("usr/lib/systemd/system", "lib/systemd/system")
 
 
 def fstab_entries(root: Path) -> list[list[str]]:
@@ -55,6 +57,12 @@ def problems(root: Path) -> list[str]:
     for unit in ENABLED:
         if unit not in wanted:
             found.append(f"{unit} is not enabled")
+    for unit in WANTED_WHERE_INSTALLED:
+        installed = any(
+            (root / lib / unit).exists() for lib in ("usr/lib/systemd/system", "lib/systemd/system")
+        )
+        if installed and unit not in wanted:
+            found.append(f"{unit} is installed but not enabled")
 
     roots = [e for e in entries if len(e) > 3 and e[1] == "/"]
     if not roots or "ro" not in roots[0][3].split(","):
