@@ -53,7 +53,7 @@ models: $(STAMP)
 # the fleet playbook applied twice through Ansible's chroot connection. The base root fs is cached
 # in out/image-check; times are printed as "time STEP: N s".
 image-check: $(STAMP)
-	bash image-build/system-deps.sh qemu-user-static binfmt-support mmdebstrap
+	bash image-build/system-deps.sh qemu-user-static binfmt-support mmdebstrap arch-test
 	$(BIN)/python -m pip install --quiet -e ".[dev,image]"
 	nice -n 15 env PYTHON=$(abspath $(BIN))/python ANSIBLE_PLAYBOOK=$(abspath $(BIN))/ansible-playbook \
 		bash image-build/check/image-check.sh
