@@ -65,7 +65,9 @@ cp "$target_file" "$out.partial/target.env"
   --requirement "$out.partial/requirements.txt" --constraint "$out.partial/constraints.txt"
 
 # Until the wheel carries the models as package data, they travel beside it.
-if ! "$python" -c 'import sys, zipfile; sys.exit(any(n.endswith(".tflite") for n in zipfile.ZipFile(sys.argv[1]).namelist()))' "$wheel"; then
+models_in_wheel=$("$python" -c 'import sys, zipfile
+print(sum(n.endswith(".tflite") for n in zipfile.ZipFile(sys.argv[1]).namelist()))' "$wheel")
+if [ "$models_in_wheel" -eq 0 ]; then
   mkdir "$out.partial/models"
   cp "$project"/models/*.tflite "$project"/models/*.json "$out.partial/models/"
 fi
