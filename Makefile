@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup simulate test lint golden bench bench-deps models
+.PHONY: setup simulate test lint golden bench bench-deps models image-check
 
 $(STAMP): pyproject.toml image-build/system-deps.sh
 	bash image-build/system-deps.sh
@@ -52,3 +52,13 @@ models: $(STAMP)
 	$(BIN)/python models/build_embedder.py
 	$(BIN)/python models/fit_mesh_template.py
 	$(BIN)/madoguchi bench thresholds --write-calibration models/calibration.json
+
+# The OS image proven on arm64 (benchmark-style, not CI; as root): a Debian 12 arm64 root fs built
+# with mmdebstrap under qemu-user, the layer applied, madoguchi and the system's checkers run inside,
+# the fleet playbook applied twice through Ansible's chroot connection. The base root fs is cached
+# in out/image-check; times are printed as "time STEP: N s".
+image-check: $(STAMP)
+	bash image-build/system-deps.sh qemu-user-static binfmt-support mmdebstrap arch-test
+	$(BIN)/python -m pip install --quiet -e ".[dev,image]"
+	nice -n 15 env PYTHON=$(abspath $(BIN))/python ANSIBLE_PLAYBOOK=$(abspath $(BIN))/ansible-playbook \
+		bash image-build/check/image-check.sh
