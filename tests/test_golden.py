@@ -60,6 +60,7 @@ Render = Callable[[Presenter], Image.Image]
 SCREENS: dict[str, Render] = {
     "idle-card": lambda p: p.idle("card"),
     "idle-form": lambda p: p.idle("form"),
+    "idle-card-clock": lambda p: p.idle("card", notice="clock_implausible"),
     "idle-chip": lambda p: p.idle("chip"),
     "digits-entry": lambda p: p.digits("chip_code_prompt", "800101203_____", cursor=9, groups=(6, 4, 4)),
     "digits-blank": lambda p: p.digits(

@@ -141,6 +141,7 @@ class Counter:
     :param now: wall-clock time for slips and records.
     :param heartbeat: called at least once a second while the counter is healthy (systemd's watchdog).
     :param status: told, in words, when the counter stops or resumes serving (systemd's STATUS=).
+    :param clock_problem: why the wall clock is not to be trusted, or None (:mod:`madoguchi.clock`).
     :param observers: called with each finished transaction's :class:`Report` (the simulator, tests).
     """
 
@@ -156,6 +157,7 @@ class Counter:
         now: Callable[[], datetime] = _local_now,
         heartbeat: Callable[[], None] = lambda: None,
         status: Callable[[str], None] = lambda text: None,
+        clock_problem: Callable[[], str | None] = lambda: None,
         observers: Sequence[Callable[[Report], None]] = (),
     ) -> None:
         self.hardware = hardware
@@ -167,6 +169,7 @@ class Counter:
         self.now = now
         self.heartbeat = heartbeat
         self.status = status
+        self.clock_problem = clock_problem
         self.observers = list(observers)
         self.mode: Mode = settings.mode
         self.modes: tuple[Mode, ...] = tuple(runner.sources)  # type: ignore[arg-type]
@@ -380,7 +383,8 @@ class Counter:
     def _show_idle(self) -> None:
         self._result_until = None
         self._screen = None
-        self._show(self.presenter.idle(self.mode))
+        untrusted = "clock_implausible" if self.clock_problem() else None
+        self._show(self.presenter.idle(self.mode, notice=untrusted))
         self.enter(State.IDLE)
 
     def _record_kept(self) -> bool:
@@ -465,7 +469,12 @@ class Counter:
         self._shown, self._notice = [], None
         log.info("transaction %d: start (%s)", cut_off.number, self.mode)
         started = self.clock()
-        result, slip_printed = self._report(self.runner.run(cut_off, self))
+        result = self.runner.run(cut_off, self)
+        if (problem := self.clock_problem()) is not None:  # the time on the slip and record is not trusted
+            log.warning("transaction %d: the clock may be wrong (%s)", result.number, problem)
+            result = dataclasses.replace(result, notes=("clock_implausible", *result.notes))
+            self._saw("clock_implausible")
+        result, slip_printed = self._report(result)
         log.info(
             "transaction %d: %s score=%s threshold=%d in %.2f s",
             result.number,
@@ -526,6 +535,7 @@ def make_counter(
     now: Callable[[], datetime] = _local_now,
     heartbeat: Callable[[], None] = lambda: None,
     status: Callable[[str], None] = lambda text: None,
+    clock_problem: Callable[[], str | None] = lambda: None,
     observers: Sequence[Callable[[Report], None]] = (),
     chip_reader: ChipReader | None = None,
 ) -> Counter:
@@ -566,5 +576,6 @@ def make_counter(
         now=now,
         heartbeat=heartbeat,
         status=status,
+        clock_problem=clock_problem,
         observers=observers,
     )

@@ -132,6 +132,10 @@ MESSAGES: dict[str, Text] = {
     "printer_missing": Text("プリンターが見つかりません", "No printer found"),
     "buttons_missing": Text("ボタンが見つかりません", "No buttons found"),
     "retrying": Text("接続を確認しています…", "Checking again…"),
+    "clock_implausible": Text(
+        "本機の時計が正しくない可能性があります（日時は参考値）",
+        "The clock may be wrong: the time is unverified",
+    ),
     # --- no audit record can be kept (a full or read-only disk): no score may be given ---
     "audit_unavailable": Text(
         "記録を保存できないため、照合を停止しています", "No record can be kept: comparisons are stopped"

@@ -40,8 +40,8 @@ class Presenter:
             slip_width_px=slip_width_px,
         )
 
-    def idle(self, mode: Mode) -> Image.Image:
-        return screens.idle_screen(mode, mode_button=self.mode_button, look=self.look)
+    def idle(self, mode: Mode, *, notice: str | None = None) -> Image.Image:
+        return screens.idle_screen(mode, mode_button=self.mode_button, notice=notice, look=self.look)
 
     def progress(self, step: str, *, hint: str | None = None, notice: str | None = None) -> Image.Image:
         return screens.progress_screen(step, hint=hint, notice=notice, look=self.look)

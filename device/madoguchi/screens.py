@@ -57,13 +57,16 @@ def idle_screen(
     mode: Mode,
     *,
     mode_button: bool,
+    notice: str | None = None,
     look: Look = DEFAULT_LOOK,
 ) -> Image.Image:
+    """Waiting for START; ``notice`` is a message code staff should see first (an untrusted clock)."""
     column = _column(look)
     language = look.language
     if mode_button:
         column.footer(say("mode_hint", language), size=12, ink=MUTED)
     column.band(say("title", language), fill=HEADER, ink=PAPER, size=22)
+    _notice(column, notice, language)
     column.gap(12)
     column.text(say(f"mode_{mode}", language), size=18, ink=HEADER, centre=True)
     column.gap(12)

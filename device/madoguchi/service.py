@@ -26,6 +26,7 @@ import numpy as np
 
 from madoguchi import __version__, seccomp
 from madoguchi.audit import AuditLog, verify
+from madoguchi.clock import clock_problem
 from madoguchi.config import DEFAULT_PATH, Config, load
 from madoguchi.control.server import start_control
 from madoguchi.counter import make_counter
@@ -196,6 +197,7 @@ def run_daemon(config_path: Path) -> int:
         audit,
         heartbeat=notifier.watchdog,
         status=lambda text: notifier.notify(status=text),
+        clock_problem=clock_problem,
     )
     control = start_control(config_path, config, counter)  # technicians' socket; None if it cannot open
 
