@@ -119,6 +119,7 @@ class SaneScanner:
         self._options = {"mode": "Color", **(options or {})}
         self._handle: Any = None
         self._dpi: int | None = None
+        self._scan_open = False  # the last scan is read but not yet cancelled (see _end_last_scan)
         self._closed = False
         try:
             self._open()
@@ -132,15 +133,30 @@ class SaneScanner:
         if self._handle is None:
             self._open()
         try:
+            self._end_last_scan()
             if dpi != self._dpi:
                 self._handle.resolution = dpi
                 self._dpi = dpi
             with _signal_handlers_kept():
-                image = self._handle.scan()
+                self._handle.start()
+                image = self._handle.snap(no_cancel=True)
+            self._scan_open = True
         except (AttributeError, RuntimeError, self._sane._sane.error) as e:
             self._drop_handle()
             raise ScannerGone(f"scan failed on {self.device}: {e}") from e
         return np.array(image.convert("RGB"))
+
+    def _end_last_scan(self) -> None:
+        """``sane_cancel`` the last scan now, long after its last byte was read, not right after it.
+
+        libsane's reader (sanei_thread, pthreads) is cancelled asynchronously by ``sane_cancel``; a
+        cancel that lands while the reader is still freeing its buffers on the way out leaves its
+        malloc arena locked, and the scanner's process hangs for good (seen with the ``test``
+        backend). The SANE standard allows the cancel at any time after the image is read.
+        """
+        if self._scan_open:
+            self._scan_open = False
+            self._handle.cancel()
 
     def close(self) -> None:
         if not self._closed:
@@ -172,6 +188,7 @@ class SaneScanner:
 
     def _drop_handle(self) -> None:
         handle, self._handle = self._handle, None
+        self._scan_open = False
         if handle is not None:
             with contextlib.suppress(Exception):  # the device may be gone; the handle is dropped anyway
                 handle.close()
