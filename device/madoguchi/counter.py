@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from PIL import Image
 
@@ -532,16 +533,13 @@ def make_counter(
     locate: Locate | None = None,
     assess: Assess | None = None,
     clock: Callable[[], float] = time.monotonic,
-    now: Callable[[], datetime] = _local_now,
-    heartbeat: Callable[[], None] = lambda: None,
-    status: Callable[[str], None] = lambda text: None,
-    clock_problem: Callable[[], str | None] = lambda: None,
-    observers: Sequence[Callable[[Report], None]] = (),
     chip_reader: ChipReader | None = None,
+    **hooks: Any,
 ) -> Counter:
     """The counter for ``config`` on ``hardware``; ``locate`` and ``assess`` default to
     :mod:`madoguchi.document`'s photo locator and quality measure; ``chip_reader`` to the one
-    the ``[chip]`` section describes (when enabled)."""
+    the ``[chip]`` section describes (when enabled). ``hooks`` are :class:`Counter`'s keyword
+    parameters (``now``, ``heartbeat``, ``status``, ``clock_problem``, ``observers``)."""
     if locate is None:
         from madoguchi.document.locate import locate_photo as locate
     if assess is None:
@@ -573,9 +571,5 @@ def make_counter(
         recorder,
         counter,
         clock=clock,
-        now=now,
-        heartbeat=heartbeat,
-        status=status,
-        clock_problem=clock_problem,
-        observers=observers,
+        **hooks,
     )
