@@ -34,6 +34,17 @@ def _port_open(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
+def _pcscd_answers() -> bool:
+    """pcscd takes clients: its vpcd port can open before its client socket does."""
+    from smartcard import scard
+
+    hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    if hresult != scard.SCARD_S_SUCCESS:
+        return False
+    scard.SCardReleaseContext(context)
+    return True
+
+
 def _wait(condition, seconds: float, what: str) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
@@ -75,12 +86,13 @@ class Pcscd:
         if self.process.poll() is not None:
             self.process = None
             pytest.skip("pcscd could not start here (it needs root for /run/pcscd; .ci/run starts it)")
+        _wait(_pcscd_answers, 10, "pcscd to take clients")
 
     def stop(self) -> None:
         if self.process is not None:
             stop_process(self.process)
             self.process = None
-            _wait(lambda: not _port_open(PORT), 10, "pcscd to stop")
+            _wait(lambda: not _port_open(PORT) and not _pcscd_answers(), 10, "pcscd to stop")
 
 
 @contextlib.contextmanager
