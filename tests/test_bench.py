@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from madoguchi.bench import command as bench_command
 from madoguchi.bench.accuracy import Described, Side, describe_all
 from madoguchi.bench.metrics import best_threshold, eer, figures, tar_at_far
 from madoguchi.bench.pairs import lfw_pairs, tsv_pairs
@@ -142,3 +144,26 @@ def test_bench_accuracy_on_a_tsv_of_package_faces(tmp_path, capsys):
     result = json.loads(printed.out)
     assert result["pairs"] == 4 and result["failed_to_detect"] == 0
     assert result["eer"] == 0.0 and result["tar_at_far_1e-3"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("command", "folds", "ok"),
+    [
+        ("accuracy", "1", False),
+        ("accuracy", "2", True),
+        ("thresholds", "1", True),
+        ("chip", "1", False),
+        ("accuracy", "11", False),
+        ("thresholds", "x", False),
+    ],
+)
+def test_fold_counts_are_checked_when_parsed(command, folds, ok, capsys):
+    parser = argparse.ArgumentParser()
+    bench_command.register(parser.add_subparsers())
+    if ok:
+        assert parser.parse_args(["bench", command, "--folds", folds]).folds == int(folds)
+        return
+    with pytest.raises(SystemExit) as exit_:
+        parser.parse_args(["bench", command, "--folds", folds])
+    assert exit_.value.code == 2
+    assert "--folds" in capsys.readouterr().err

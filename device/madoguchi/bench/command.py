@@ -14,7 +14,7 @@ import numpy as np
 from madoguchi import paths
 from madoguchi.bench import accuracy, breakdown, chip, peer, speed, thresholds
 from madoguchi.bench.metrics import Figures
-from madoguchi.bench.pairs import lfw_pairs, tsv_pairs
+from madoguchi.bench.pairs import fold_count, lfw_pairs, tsv_pairs
 from madoguchi.engine import models
 from madoguchi.engine.score import Calibration, fit_calibration
 from madoguchi.synthetic.families import FAMILIES, HELD_OUT
@@ -34,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     acc.add_argument("--pairs", type=Path, help="TSV with header left<TAB>right<TAB>same instead of LFW")
     acc.add_argument("--root", type=Path, default=Path("."), help="folder the TSV's paths are relative to")
-    acc.add_argument("--folds", type=int, default=10, help="use only the first N folds (quick runs)")
+    acc.add_argument("--folds", type=fold_count(2), default=10, help="use only the first N folds, 2-10")
     acc.add_argument(
         "--card-scan",
         action="store_true",
@@ -58,7 +58,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="FMR (1 in N) and FNMR at each score threshold on LFW and on card scans, with 95%% intervals",
     )
     thr.add_argument("--lfw", type=Path, default=paths.lfw(), help="LFW folder (as for bench accuracy)")
-    thr.add_argument("--folds", type=int, default=10, help="use only the images of the first N folds")
+    thr.add_argument("--folds", type=fold_count(1), default=10, help="only the images of the first N folds")
     thr.add_argument("--step", type=float, default=5.0, help="score step between rows (default 5)")
     thr.add_argument("--no-card-scan", action="store_true", help="plain photos only (much faster)")
     thr.add_argument(

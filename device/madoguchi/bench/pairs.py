@@ -6,7 +6,9 @@ found) and ``right`` the live capture.
 
 from __future__ import annotations
 
+import argparse
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +42,26 @@ def lfw_pairs(pairs_txt: Path, images: Path) -> list[Pair]:
     if len(pairs) != folds * 2 * per_fold:
         raise ValueError(f"{pairs_txt}: expected {folds * 2 * per_fold} pairs, found {len(pairs)}")
     return pairs
+
+
+LFW_FOLDS = 10
+
+
+def fold_count(minimum: int) -> Callable[[str], int]:
+    """An argparse type: how many of LFW's folds to use, ``minimum``-10. The 10-fold figures need
+    two at least, since each fold's threshold is fitted on the others."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if not minimum <= value <= LFW_FOLDS:
+            why = " (each fold's threshold is fitted on the others)" if minimum > 1 else ""
+            raise argparse.ArgumentTypeError(f"{minimum}-{LFW_FOLDS}, not {value}{why}")
+        return value
+
+    return parse
 
 
 TRUE_WORDS = {"1", "true", "yes", "same"}
