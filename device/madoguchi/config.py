@@ -115,6 +115,14 @@ class CounterConfig(Section):
 class ScanConfig(Section):
     card_dpi: int = Field(default=300, title="Card resolution", description="DPI for cards.", ge=150, le=1200)
     form_dpi: int = Field(default=300, title="Form resolution", description="DPI for forms.", ge=150, le=1200)
+    rescan_max_dpi: int = Field(
+        default=600,
+        title="Highest rescan resolution",
+        description="A photo too small to compare is scanned again at once, at the resolution it needs"
+        " up to this (DPI); at or below card_dpi and form_dpi, never.",
+        ge=150,
+        le=1200,
+    )
 
     def dpi(self, mode: Mode) -> int:
         return self.card_dpi if mode == "card" else self.form_dpi

@@ -546,7 +546,14 @@ def make_counter(
         from madoguchi.document.quality import assess
     counter, scan = config.counter, config.scan
     sources: dict[str, ReferenceSource] = {
-        mode: ScannedPhoto(mode, scanner=hardware.scanner, engine=engine, locate=locate, dpi=scan.dpi(mode))
+        mode: ScannedPhoto(
+            mode,
+            scanner=hardware.scanner,
+            engine=engine,
+            locate=locate,
+            dpi=scan.dpi(mode),
+            max_dpi=scan.rescan_max_dpi,
+        )
         for mode in ("card", "form")
     }
     if config.chip.enabled:

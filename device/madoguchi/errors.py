@@ -65,7 +65,14 @@ class SeveralPhotos(PhotoNotFound):
 
 
 class PhotoTooSmall(PhotoNotFound):
+    """The face on the page has too few pixels; ``needed_dpi`` is the scan resolution that would
+    give it enough (the scanner can be asked for it while the document is still on the glass)."""
+
     reason = "photo_too_small"
+
+    def __init__(self, message: str, *, needed_dpi: int, side: str | None = None) -> None:
+        super().__init__(message, side=side)
+        self.needed_dpi = needed_dpi
 
 
 class PhotoCutOff(PhotoNotFound):

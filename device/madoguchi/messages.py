@@ -44,6 +44,11 @@ MESSAGES: dict[str, Text] = {
     ),
     "mode_hint": Text("切替ボタンで区分を変更できます", "Press MODE to switch"),
     "scanning": Text("読み取り中です", "Scanning"),
+    "rescanning": Text("再読み取り中です", "Rescanning"),
+    "rescanning_hint": Text(
+        "写真が小さいため高い解像度で読み取り直します。原稿はそのままにしてください",
+        "The photo is small: scanning it at a higher resolution. Leave the document in place",
+    ),
     "scanning_hint": Text("原稿を動かさないでください", "Do not move the document"),
     "locating": Text("顔写真を確認しています", "Finding the ID photo"),
     "capturing": Text("撮影中です", "Capturing"),

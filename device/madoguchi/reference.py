@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from madoguchi.errors import PhotoTooSmall
 from madoguchi.hardware.base import Scanner
 from madoguchi.privacy import TransactionMemory, wipe
 from madoguchi.state import State
@@ -56,16 +57,21 @@ class ScannedPhoto:
     """The photo printed on a page the scanner reads: a card face or an application form.
 
     The page is scanned at ``dpi``, the photo located on it and cut out; the page is wiped as soon
-    as the photo is out, and the photo lives in ``memory`` until the transaction ends.
+    as the photo is out, and the photo lives in ``memory`` until the transaction ends. A photo too
+    small to compare at ``dpi`` is scanned again at once, at the resolution it needs if that is at
+    most ``max_dpi``: the document still lies on the glass, so staff need do nothing.
 
     :param name: "card" or "form", the mode it serves.
     :param scanner: the scanner.
     :param engine: the face finder the locator uses.
     :param locate: the photo locator (:func:`madoguchi.document.locate.locate_photo`).
     :param dpi: the scan resolution.
+    :param max_dpi: the highest resolution a rescan may ask for (``dpi`` or less: never rescan).
     """
 
-    def __init__(self, name: str, *, scanner: Scanner, engine: Any, locate: Locate, dpi: int) -> None:
+    def __init__(
+        self, name: str, *, scanner: Scanner, engine: Any, locate: Locate, dpi: int, max_dpi: int
+    ) -> None:
         self.name = name
         self.verified: bool | None = None  # nobody signs a printed photo
         self.rescannable = True
@@ -73,13 +79,25 @@ class ScannedPhoto:
         self.engine = engine
         self.locate = locate
         self.dpi = dpi
+        self.max_dpi = max_dpi
 
     def acquire(self, memory: TransactionMemory, progress: Progress) -> np.ndarray:
         progress.step(State.SCANNING, "scanning", "scanning_hint")
-        page = memory.keep(self.scanner.scan(dpi=self.dpi))
-        progress.step(State.LOCATING, "locating")
-        located = self.locate(page, self.engine, dpi=self.dpi)
-        photo = memory.keep(np.array(located.image))  # a copy: the crop may be a view of the page
-        wipe(located.image)
-        memory.release(page)
+        try:
+            return self._photo(memory, progress, self.dpi)
+        except PhotoTooSmall as small:
+            if not self.dpi < small.needed_dpi <= self.max_dpi:
+                raise
+            progress.step(State.SCANNING, "rescanning", "rescanning_hint")
+            return self._photo(memory, progress, small.needed_dpi)
+
+    def _photo(self, memory: TransactionMemory, progress: Progress, dpi: int) -> np.ndarray:
+        page = memory.keep(self.scanner.scan(dpi=dpi))
+        try:
+            progress.step(State.LOCATING, "locating")
+            located = self.locate(page, self.engine, dpi=dpi)
+            photo = memory.keep(np.array(located.image))  # a copy: the crop may be a view of the page
+            wipe(located.image)
+        finally:
+            memory.release(page)
         return photo

@@ -16,6 +16,7 @@ The photo is then cut from the full-resolution page around the face, in one affi
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -104,6 +105,8 @@ MAX_SKEW_DEG = 12.0
 # upsampling of the scan: staff rescan at 600 dpi or use a larger photo. A card's portrait at
 # 300 dpi gives ~200-260 px.
 MIN_FACE_HEIGHT_PX = 125
+# Scanners offer resolutions in steps of 100 dpi (150 aside); a rescan asks for the next one up.
+DPI_STEP = 100
 # The head (the face box grown by this share of its height on every side) must lie this many
 # pixels inside the page edge, else part of the photo was not scanned.
 HEAD_MARGIN = 0.25
@@ -431,9 +434,11 @@ def _cut(page: np.ndarray, hit: _Hit, dpi: int) -> LocatedPhoto:
         )
     height = hit.size[1]
     if height < MIN_FACE_HEIGHT_PX:
+        needed = math.ceil(dpi * MIN_FACE_HEIGHT_PX / max(height, 1.0) / DPI_STEP) * DPI_STEP
         raise PhotoTooSmall(
             f"the face is {height:.0f} px tall at {dpi} dpi ({height / dpi * MM_PER_INCH:.1f} mm);"
-            f" at least {MIN_FACE_HEIGHT_PX} px is needed: rescan at {2 * dpi} dpi or use a larger photo"
+            f" at least {MIN_FACE_HEIGHT_PX} px is needed: rescan at {needed} dpi or use a larger photo",
+            needed_dpi=needed,
         )
     x0, y0, x1, y1 = hit.page_box
     grow = HEAD_MARGIN * max(hit.size)
