@@ -3,6 +3,8 @@ ranges, pages of the right size, and a photo the locator finds; and the error br
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -51,6 +53,38 @@ def test_a_page_is_a_pure_function_of_family_and_seed(family):
         }
     else:
         assert page.shape[1] == mm_to_px(125, conditions.dpi)
+
+
+def test_a_rescan_is_the_same_card_at_another_resolution():
+    face = lfw_like_face()
+    seed = next(s for s in range(100) if draw_conditions("id-card", np.random.default_rng([s, 7])).dpi == 200)
+    _, first = family_scan(face, "id-card", seed)
+    page, again = family_scan(face, "id-card", seed, rescan_dpi=400)
+    assert (again.dpi, again.rescanned_from) == (400, 200)
+    assert again == dataclasses.replace(first, dpi=400, rescanned_from=200)
+    assert page.shape[1] == mm_to_px(125, 400)
+
+
+@pytest.mark.skipif(not LFW_FACE.is_file(), reason=f"LFW is not in {LFW}")
+def test_the_benchmark_rescans_a_photo_too_small_as_the_appliance_does(engine):
+    from madoguchi.bench.accuracy import _scanned_photo, read_rgb
+    from madoguchi.document.locate import locate_photo
+    from madoguchi.errors import PhotoTooSmall
+
+    face = read_rgb(LFW_FACE)
+    for seed in range(200):
+        page, conditions = family_scan(face, "id-card", seed)
+        if conditions.dpi != 200:
+            continue
+        try:
+            locate_photo(page, engine, dpi=200)
+        except PhotoTooSmall:
+            break
+    else:
+        pytest.skip("no 200-dpi page with a photo too small among the first 200 seeds")
+    photo, located, rescanned = _scanned_photo(engine, face, seed, "id-card")
+    assert located and rescanned.rescanned_from == 200 and rescanned.dpi > 200
+    assert engine.find_one_face(photo).box.height >= 100
 
 
 def test_an_unknown_family_is_refused(capsys):

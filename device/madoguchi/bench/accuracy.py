@@ -1,9 +1,10 @@
 """`madoguchi bench accuracy`: the full on-device pipeline over a pair list, by the 10-fold protocol.
 
 Each distinct image is described once (a card-scan left side once per pair, since every pair gets
-its own simulated scan). Where no face is found the benchmark still scores the image, as the LFW
-reference figures do, from a box at the image centre, and counts it in ``failed_to_detect``; the
-appliance itself would ask for a rescan instead.
+its own simulated scan). A family's page whose photo is too small is scanned again at the
+resolution the locator names, as the appliance does. Where no face is found the benchmark still
+scores the image, as the LFW reference figures do, from a box at the image centre, and counts it in
+``failed_to_detect``; the appliance itself would ask for a rescan instead.
 """
 
 from __future__ import annotations
@@ -21,13 +22,17 @@ import numpy as np
 
 from madoguchi.bench.metrics import Figures, figures
 from madoguchi.bench.pairs import Pair
+from madoguchi.config import ScanConfig
 from madoguchi.document.quality import assess
 from madoguchi.engine import FaceEngine
 from madoguchi.engine.detect import Detection
 from madoguchi.engine.embed import distance
 from madoguchi.engine.types import Face, FaceBox
-from madoguchi.errors import FaceError
+from madoguchi.errors import FaceError, PhotoTooSmall
 from madoguchi.synthetic.families import Conditions
+
+RESCAN_MAX_DPI: int = ScanConfig.model_fields["rescan_max_dpi"].default
+"""The appliance's default: a page whose photo is too small is scanned again up to this."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,15 @@ def _scanned_photo(
         dpi = conditions.dpi
     try:
         return locate_photo(page, engine, dpi=dpi).image, True, conditions
+    except PhotoTooSmall as small:
+        if family is None or not dpi < small.needed_dpi <= RESCAN_MAX_DPI:
+            return page, False, conditions
+        # as the appliance does (reference.ScannedPhoto): the same card, scanned again
+        page, conditions = family_scan(rgb, family, seed, rescan_dpi=small.needed_dpi)
+    except FaceError:
+        return page, False, conditions
+    try:
+        return locate_photo(page, engine, dpi=conditions.dpi).image, True, conditions
     except FaceError:
         return page, False, conditions
 

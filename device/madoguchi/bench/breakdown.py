@@ -21,7 +21,7 @@ BUCKETS: dict[str, Callable[[Conditions], str]] = {
     "family": lambda c: c.family,
     "layout": lambda c: c.layout,
     "print": lambda c: c.print_type,
-    "dpi": lambda c: str(c.dpi),
+    "dpi": lambda c: str(c.dpi) if c.rescanned_from is None else f"{c.rescanned_from}>{c.dpi}",
     "framing": lambda c: (
         "loose <0.6" if c.framing < 0.6 else "medium" if c.framing < 0.72 else "tight >=0.72"
     ),

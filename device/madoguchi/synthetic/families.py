@@ -18,7 +18,7 @@ calibration): its figures show how the pipeline generalises to cards nobody tune
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -106,6 +106,8 @@ class Conditions:
     blur_px: float
     jpeg_quality: int
     cast: tuple[float, float, float]
+    rescanned_from: int | None = None
+    """The resolution of the first scan, when the pipeline asked for this one (a photo too small)."""
 
 
 def _pick(rng: np.random.Generator, weights: dict) -> object:
@@ -313,12 +315,20 @@ def scanner(page: np.ndarray, conditions: Conditions, rng: np.random.Generator) 
     return cv2.imdecode(jpeg, cv2.IMREAD_UNCHANGED) if ok else out
 
 
-def family_scan(face_rgb: np.ndarray, family: str, seed: int) -> tuple[np.ndarray, Conditions]:
-    """A scanned page (RGB, at ``conditions.dpi``) showing ``face_rgb`` as ``family`` prints it."""
+def family_scan(
+    face_rgb: np.ndarray, family: str, seed: int, *, rescan_dpi: int | None = None
+) -> tuple[np.ndarray, Conditions]:
+    """A scanned page (RGB, at ``conditions.dpi``) showing ``face_rgb`` as ``family`` prints it.
+
+    ``rescan_dpi`` scans the same card again at that resolution: the portrait's framing and print
+    are the same, the card may lie differently on the glass, as a card put back does.
+    """
     if family not in FAMILIES:
         raise ValueError(f"unknown card family {family!r}: one of {', '.join(FAMILIES)}")
     rng = np.random.default_rng([seed, 7])
     conditions = draw_conditions(family, rng)
+    if rescan_dpi is not None:
+        conditions = replace(conditions, dpi=rescan_dpi, rescanned_from=conditions.dpi)
     if conditions.layout == "form":
         return scanner(form_page(face_rgb, conditions, rng), conditions, rng), conditions
     card = card_front(face_rgb, conditions, rng)
