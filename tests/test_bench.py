@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from madoguchi.bench import command as bench_command
-from madoguchi.bench.accuracy import Described, Side, describe_all
+from madoguchi.bench.accuracy import Described, Side, describe_all, evaluate
 from madoguchi.bench.metrics import best_threshold, eer, figures, tar_at_far
-from madoguchi.bench.pairs import lfw_pairs, tsv_pairs
+from madoguchi.bench.pairs import Pair, lfw_pairs, tsv_pairs
 from madoguchi.cli import main
 
 
@@ -167,3 +167,27 @@ def test_fold_counts_are_checked_when_parsed(command, folds, ok, capsys):
         parser.parse_args(["bench", command, "--folds", folds])
     assert exit_.value.code == 2
     assert "--folds" in capsys.readouterr().err
+
+
+def test_pairs_whose_photo_was_not_found_are_also_counted_apart():
+    pairs = [Pair(Path(f"l{i}"), Path(f"r{i}"), same=i % 2 == 0, fold=i % 2) for i in range(8)]
+    sides = [(Side(p.left, scan_seed=i), Side(p.right)) for i, p in enumerate(pairs)]
+    close, far = np.array([1.0, 0.0], np.float32), np.array([0.0, 1.0], np.float32)
+    described = []
+    for i, (left, right) in enumerate(sides):
+        lost = i in (0, 3)  # one same-person and one different-person page without a photo found
+        same = pairs[i].same != lost  # lost pages score from a box at the centre: the wrong answer
+        described += [
+            Described(left, close, True, not lost, 0.0),
+            Described(right, close if same else far, True, True, 0.0),
+        ]
+    run = evaluate(pairs, described, sides)
+    assert run.failed_to_locate == 2 and run.located == [i not in (0, 3) for i in range(8)]
+    assert run.figures.eer > 0
+    assert run.found is not None and run.found.pairs == 6 and run.found.eer == 0.0
+    plain = evaluate(
+        pairs,
+        [Described(s, close, True, True, 0.0) for p in sides for s in p],
+        [(Side(a.path), b) for a, b in sides],
+    )
+    assert plain.found is None

@@ -185,6 +185,9 @@ class AccuracyRun:
     median_ms: float
     gated: Figures | None
     """The figures on the pairs whose two images both pass the quality gate."""
+    found: Figures | None
+    """The figures on the pairs whose reference photo was found on its page (ISO/IEC 19795-1 leaves
+    a failure to acquire out of the comparison rates); None when no page was scanned."""
     conditions: list[Conditions | None]
     """What each pair's reference scan was made with (None: not a family scan)."""
     located: list[bool]
@@ -199,9 +202,12 @@ def evaluate(
     same = np.array([p.same for p in pairs])
     folds = np.array([p.fold for p in pairs])
     passed = np.array([by_side[a].quality_ok and by_side[b].quality_ok for a, b in pair_sides])
+    found = np.array([by_side[a].located for a, _ in pair_sides])
+    scanned = any(a.scan_seed is not None for a, _ in pair_sides)
     return AccuracyRun(
         figures=figures(distances, same, folds),
         gated=figures(distances[passed], same[passed], folds[passed]) if passed.any() else None,
+        found=figures(distances[found], same[found], folds[found]) if scanned and found.any() else None,
         distances=distances,
         same=same,
         failed_to_detect=sum(not d.detected for d in by_side.values()),

@@ -131,6 +131,8 @@ def run_accuracy(args: argparse.Namespace) -> int:
     result["failed_to_locate"] = ours.failed_to_locate
     if ours.gated is not None:
         result["quality_gate"] = _figures(ours.gated)
+    if ours.found is not None:
+        result["photo_found"] = _figures(ours.found)
     peer_run = None
     if args.peer:
         if not peer.available():
@@ -194,6 +196,13 @@ def _print_accuracy(result: dict, *, lfw_protocol: bool) -> None:
         )
     if result.get("failed_to_locate"):
         print(f"photo not located on {result['failed_to_locate']} simulated scans")
+    if "photo_found" in result:
+        f = result["photo_found"]
+        print(
+            f"pairs whose reference photo was found ({f['pairs']} of {result['pairs']}): "
+            f"{100 * f['accuracy_10fold']:.2f}% 10-fold, TAR {100 * f['tar_at_far_1e-3']:.2f}% at FAR 1e-3, "
+            f"EER {100 * f['eer']:.2f}%"
+        )
     if "breakdown" in result:
         print(breakdown.text(result["breakdown"]))
     if "speed_ratio" in result:
