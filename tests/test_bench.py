@@ -185,9 +185,8 @@ def test_pairs_whose_photo_was_not_found_are_also_counted_apart():
     assert run.failed_to_locate == 2 and run.located == [i not in (0, 3) for i in range(8)]
     assert run.figures.eer > 0
     assert run.found is not None and run.found.pairs == 6 and run.found.eer == 0.0
+    plain_sides = [(Side(a.path), b) for a, b in sides]
     plain = evaluate(
-        pairs,
-        [Described(s, close, True, True, 0.0) for p in sides for s in p],
-        [(Side(a.path), b) for a, b in sides],
+        pairs, [Described(s, close, True, True, 0.0) for p in plain_sides for s in p], plain_sides
     )
     assert plain.found is None
