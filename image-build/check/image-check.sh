@@ -4,8 +4,10 @@
 # Ansible fleet playbook to it twice through the chroot connection (the second run must change
 # nothing). A benchmark-style check (tens of minutes the first time), not CI.
 #   image-build/check/image-check.sh [OUT]     (default out/image-check; run as root)
-# The base root fs is cached in OUT/base-bookworm-arm64: delete it to rebuild from the archive.
-# Times of each step are printed as "time STEP: N s".
+# Caches, so that a rerun takes minutes: the base root fs (OUT/base-bookworm-arm64-KEY, KEY a hash of
+# its package list, so a changed packages.txt rebuilds it) and the releases the last run installed
+# (kept out of the old root, reused by madoguchi-release when their wheels are the same). Delete OUT
+# to start from the archive. Times of each step are printed as "time STEP: N s".
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -14,7 +16,10 @@ out="$(mkdir -p "${1:-$project/out/image-check}" && cd "${1:-$project/out/image-
 python="${PYTHON:-python3}"
 ansible_playbook="${ANSIBLE_PLAYBOOK:-ansible-playbook}"
 suite=bookworm
-base="$out/base-$suite-arm64"
+packages=$(grep -v -e '^#' -e '^$' "$project/image-build/layer/packages.txt" | paste -sd, -)
+include="systemd-sysv,dbus,iproute2,kmod,$packages"
+base_key=$(printf '%s\n' "$suite" "$include" | sha256sum | cut -c1-12)
+base="$out/base-$suite-arm64-$base_key"
 root="$out/root"
 failures=()
 
@@ -47,17 +52,29 @@ export QEMU_CPU=cortex-a76
 total_start=$(date +%s)
 if [ ! -d "$base" ]; then
   step "base root fs: mmdebstrap $suite arm64 (cached in $base)"
-  rm -rf "$base.partial"
-  packages=$(grep -v -e '^#' -e '^$' "$project/image-build/layer/packages.txt" | paste -sd, -)
-  mmdebstrap --variant=apt --architectures=arm64 --include="systemd-sysv,dbus,iproute2,kmod,$packages" \
+  rm -rf "$out/base-$suite-arm64"*
+  # The package lists stay: apply.sh then needs no `apt-get update` when nothing is missing.
+  mmdebstrap --variant=apt --architectures=arm64 --skip=cleanup/apt/lists --include="$include" \
     "$suite" "$base.partial"
   mv "$base.partial" "$base"
   took "mmdebstrap"
 fi
 
 step "copy the cached base to $root"
+# The last run's releases (venvs) move over when that root came from this same base.
+kept="$out/releases-kept"
+rm -rf "$kept"
+if [ "$(cat "$out/root.base" 2>/dev/null)" = "$base_key" ] && [ -d "$root/opt/madoguchi/releases" ]; then
+  mv "$root/opt/madoguchi/releases" "$kept"
+fi
 rm -rf "$root"
 cp -a "$base" "$root"
+echo "$base_key" > "$out/root.base"
+if [ -d "$kept" ]; then
+  install -d -m 0755 "$root/opt/madoguchi"
+  mv "$kept" "$root/opt/madoguchi/releases"
+  echo "releases kept from the last run: $(cd "$root/opt/madoguchi/releases" && echo *)"
+fi
 took "copy"
 
 step "wheelhouse for debian-bookworm (aarch64, Python 3.11)"
@@ -130,6 +147,8 @@ rm -rf "$out/wheelhouse-next"
 cp -R "$out/wheelhouse" "$out/wheelhouse-next"
 echo "image-check $(date -u +%FT%TZ)" > "$out/wheelhouse-next/release-note.txt"
 export ANSIBLE_CONFIG="$project/image-build/ansible/ansible.cfg"
+# Each task's time in the logs (ansible.posix comes with the `ansible` package, the image extra).
+export ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks
 # No systemd runs in a chroot: the health gate is selftest alone, on simulated devices.
 ansible_vars='{"madoguchi_check_config": "/etc/madoguchi/check.toml",
   "madoguchi_config": {"counter": {"municipality": "検査市", "terminal_id": "image-check-01", "threshold": 60},
