@@ -33,25 +33,41 @@ in_root() {
 
 lines_of() { grep -v -e '^#' -e '^$' "$1"; }
 
-install_packages() {
-  local missing=() optional=() package
+installed() { in_root dpkg-query -W -f="\${Status}" "$1" 2>/dev/null | grep -q "install ok installed"; }
+
+# The optional packages the root lacks and its archive has (one apt-cache call).
+optional_available() {
+  local wanted=() package
   while read -r package; do
-    in_root dpkg-query -W -f="\${Status}" "$package" 2>/dev/null | grep -q "install ok installed" ||
-      missing+=("$package")
-  done < <(lines_of "$here/packages.txt")
-  export DEBIAN_FRONTEND=noninteractive
-  in_root apt-get update -qq
-  while read -r package; do
-    if ! in_root dpkg-query -W -f="\${Status}" "$package" 2>/dev/null | grep -q "install ok installed" &&
-      in_root apt-cache show "$package" >/dev/null 2>&1; then
-      optional+=("$package")
-    fi
+    installed "$package" || wanted+=("$package")
   done < <(lines_of "$here/packages-optional.txt")
+  [ ${#wanted[@]} -gt 0 ] || return 0
+  in_root apt-cache policy "${wanted[@]}" 2>/dev/null |
+    awk '/^[^ ].*:$/ { name = substr($0, 1, length($0) - 1) } $1 == "Candidate:" && $2 != "(none)" { print name }'
+}
+
+# apt-get update only when something is to be installed or the root has no package lists: a root
+# that has everything is left as it is, without the network.
+install_packages() {
+  local missing=() optional=() package updated=0
+  export DEBIAN_FRONTEND=noninteractive
+  while read -r package; do
+    installed "$package" || missing+=("$package")
+  done < <(lines_of "$here/packages.txt")
+  if [ ${#missing[@]} -gt 0 ] || ! compgen -G "$root/var/lib/apt/lists/*_Packages*" >/dev/null; then
+    in_root apt-get update -qq
+    updated=1
+  fi
+  mapfile -t optional < <(optional_available)
+  if [ ${#optional[@]} -gt 0 ] && [ $updated -eq 0 ]; then
+    in_root apt-get update -qq
+    mapfile -t optional < <(optional_available)
+  fi
   if [ $((${#missing[@]} + ${#optional[@]})) -gt 0 ]; then
     log "installing ${missing[*]} ${optional[*]}"
     in_root apt-get install -y -qq --no-install-recommends "${missing[@]}" "${optional[@]}"
+    in_root apt-get clean
   fi
-  in_root apt-get clean
 }
 
 lay_files() {
