@@ -33,7 +33,10 @@ OUR_UNITS = (
     "madoguchi-data-partition.service",
 )
 # Raspberry Pi OS bookworm's cmdline.txt as pi-gen writes it: firstboot would grow the root.
-PI_CMDLINE = "console=tty1 root=PARTUUID=0c0ffee0-02 rootfstype=ext4 rootwait quiet init=/usr/lib/raspberrypi-sys-mods/firstboot\n"
+PI_CMDLINE = (
+    "console=tty1 root=PARTUUID=0c0ffee0-02 rootfstype=ext4 rootwait quiet"
+    " init=/usr/lib/raspberrypi-sys-mods/firstboot\n"
+)
 BUILD_ENV = {**os.environ, "SOURCE_DATE_EPOCH": "1764547200"}
 
 
@@ -325,6 +328,13 @@ def region_digest(disk: Path, start: int, size: int) -> str:
         return hashlib.sha256(handle.read(size * 512)).hexdigest()
 
 
+def mkfs_data(disk: Path, start: int, blocks: int) -> None:
+    """An ext4 labelled madoguchi-data at sector START of the disk image, of BLOCKS 4 KiB blocks."""
+    args = ("-q", "-F", "-t", "ext4", "-b", "4096", "-L", "madoguchi-data", "-E", f"offset={start * 512}")
+    made = run(tool("mke2fs"), *args, disk, str(blocks))
+    assert made.returncode == 0, made.stderr
+
+
 def make_data_partition(disk: Path) -> subprocess.CompletedProcess:
     for name in ("sfdisk", "mke2fs", "blkid"):
         tool(name)
@@ -368,11 +378,8 @@ def test_data_partition_second_run_changes_nothing(tmp_path):
 
 def test_data_partition_found_where_the_image_has_it(tmp_path):
     """An image with the partition in its layout (rpi-image-gen) is left exactly as it is."""
-    layout = PI_LAYOUT + [(401408, 262144, "83")]
-    disk = disk_image(tmp_path / "card.img", "dos", layout)
-    mke2fs = tool("mke2fs")
-    made = run(mke2fs, "-q", "-F", "-t", "ext4", "-L", "madoguchi-data", "-E", f"offset={401408 * 512}", disk, "32768")
-    assert made.returncode == 0, made.stderr
+    disk = disk_image(tmp_path / "card.img", "dos", [*PI_LAYOUT, (401408, 262144, "83")])
+    mkfs_data(disk, 401408, 32768)
     before = hashlib.sha256(disk.read_bytes()).hexdigest()
     result = make_data_partition(disk)
     assert result.returncode == 0, result.stderr
@@ -381,7 +388,7 @@ def test_data_partition_found_where_the_image_has_it(tmp_path):
 
 def test_data_partition_never_takes_an_existing_partition(tmp_path):
     """A third partition without the label (the technician's, or a root grown over the card) stays."""
-    for layout in (PI_LAYOUT + [(401408, 647168, "83")], [(8192, 131072, "c"), (139264, 909312, "83")]):
+    for layout in ([*PI_LAYOUT, (401408, 647168, "83")], [(8192, 131072, "c"), (139264, 909312, "83")]):
         disk = disk_image(tmp_path / "card.img", "dos", layout)
         before = hashlib.sha256(disk.read_bytes()).hexdigest()
         result = make_data_partition(disk)
@@ -393,9 +400,7 @@ def test_data_partition_never_takes_an_existing_partition(tmp_path):
 def test_data_partition_after_a_power_cut_before_the_table_write(tmp_path):
     """A file system made in the free space whose partition entry was never written: done again."""
     disk = disk_image(tmp_path / "card.img", "dos", PI_LAYOUT)
-    mke2fs = tool("mke2fs")
-    made = run(mke2fs, "-q", "-F", "-t", "ext4", "-L", "madoguchi-data", "-E", f"offset={401408 * 512}", disk, "8192")
-    assert made.returncode == 0, made.stderr
+    mkfs_data(disk, 401408, 8192)
     assert len(table(disk)) == 2
     result = make_data_partition(disk)
     assert result.returncode == 0, result.stderr

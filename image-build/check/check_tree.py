@@ -49,9 +49,11 @@ def unit_values(path: Path, key: str) -> list[str]:
 
 def mount_unit(path: str) -> str:
     """systemd's unit name for a mount point (systemd-escape --path --suffix=mount)."""
-    parts = path.strip("/").split("/")
-    escaped = ["".join(c if (c.isascii() and c.isalnum()) or c in ":_." else f"\\x{ord(c):02x}" for c in p) for p in parts]
-    return "-".join(escaped) + ".mount"
+
+    def escape(c: str) -> str:
+        return c if (c.isascii() and c.isalnum()) or c in ":_." else f"\\x{ord(c):02x}"
+
+    return "-".join("".join(map(escape, part)) for part in path.strip("/").split("/")) + ".mount"
 
 
 def data_partition_problems(root: Path, entries: list[list[str]]) -> list[str]:
@@ -66,7 +68,7 @@ def data_partition_problems(root: Path, entries: list[list[str]]) -> list[str]:
         found.append(f"{DATA_SERVICE} is not enabled for {mount}")
     units = [root / lib / DATA_SERVICE for lib in UNIT_DIRS if (root / lib / DATA_SERVICE).is_file()]
     if not units:
-        return found + [f"{DATA_SERVICE} is not installed"]
+        return [*found, f"{DATA_SERVICE} is not installed"]
     if mount not in unit_values(units[0], "Before"):
         found.append(f"{DATA_SERVICE} does not run before {mount}")
     if unit_values(units[0], "DefaultDependencies") != ["no"]:
