@@ -406,3 +406,39 @@ def test_data_partition_after_a_power_cut_before_the_table_write(tmp_path):
     assert result.returncode == 0, result.stderr
     start, size = table(disk)[2]
     assert probe(disk, start, size).get("LABEL") == "madoguchi-data"
+
+
+def test_rpi_image_gen_layout_has_the_data_partition(staged, tmp_path):
+    """The rpi-image-gen card layout: genimage makes the labelled data partition, fstab mounts it."""
+    layout = IMAGE / "rpi-image-gen/image/madoguchi"
+    env = {
+        **os.environ,
+        "IGconf_image_name": "madoguchi-test",
+        "IGconf_image_suffix": "img",
+        "IGconf_image_boot_part_size": "200%",
+        "IGconf_image_root_part_size": "300%",
+        "IGconf_image_data_part_size": "1G",
+        "IGconf_device_sector_size": "512",
+    }
+    (tmp_path / "genimage").mkdir()
+    made = run(layout / "pre-image.sh", tmp_path / "fs", tmp_path / "genimage", cwd=layout, env=env)
+    assert made.returncode == 0, made.stderr
+    config = (tmp_path / "genimage/genimage.cfg").read_text()
+    assert "<" not in config
+    data = config[config.index("image data.ext4 {") :]
+    for line in ('label = "madoguchi-data"', 'mountpoint = "/var/lib/madoguchi"', "size = 1G"):
+        assert line in data
+    assert "partition data {" in config and "image = data.ext4" in config
+
+    root = tmp_path / "root"
+    shutil.copytree(staged / "etc", root / "etc", symlinks=True)
+    (root / "cmdline.txt").write_text("console=tty1 root=PARTUUID=0c0ffee0-02 rootfstype=ext4 rootwait\n")
+    for part in ("ROOT", "BOOT"):
+        done = run(layout / "setup.sh", part, env={**env, "IMAGEMOUNTPATH": str(root)})
+        assert done.returncode == 0, done.stderr
+    fstab = [line.split() for line in (root / "etc/fstab").read_text().splitlines()]
+    assert ["LABEL=madoguchi-root", "/", "ext4", "ro,noatime", "0", "1"] in fstab
+    assert [e[:3] for e in fstab if e[1] == "/var/lib/madoguchi"] == [
+        ["LABEL=madoguchi-data", "/var/lib/madoguchi", "ext4"]
+    ]
+    assert (root / "cmdline.txt").read_text().split()[1] == "root=LABEL=madoguchi-root"
