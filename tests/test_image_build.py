@@ -442,3 +442,30 @@ def test_rpi_image_gen_layout_has_the_data_partition(staged, tmp_path):
         ["LABEL=madoguchi-data", "/var/lib/madoguchi", "ext4"]
     ]
     assert (root / "cmdline.txt").read_text().split()[1] == "root=LABEL=madoguchi-root"
+
+
+def test_data_partition_on_a_disk_in_use(tmp_path):
+    """On a block device whose root partition is mounted: the kernel learns of the new partition."""
+    if os.geteuid() != 0:
+        pytest.skip("loop devices need root")
+    disk = disk_image(tmp_path / "card.img", "dos", PI_LAYOUT)
+    mkfs = run(tool("mke2fs"), "-q", "-F", "-t", "ext4", "-E", f"offset={139264 * 512}", disk, "32768")
+    assert mkfs.returncode == 0, mkfs.stderr
+    attached = run(tool("losetup"), "--find", "--show", "--partscan", disk)
+    if attached.returncode != 0:
+        pytest.skip(f"no loop device here: {attached.stderr.strip()}")
+    loop = attached.stdout.strip()
+    mounted = tmp_path / "root"
+    mounted.mkdir()
+    try:
+        run(tool("partx"), "--update", loop)
+        assert run("mount", "-o", "ro", f"{loop}p2", mounted).returncode == 0
+        result = make_data_partition(Path(loop))
+        assert result.returncode == 0, result.stderr
+        found = run(tool("blkid"), "-o", "export", f"{loop}p3").stdout
+        assert "LABEL=madoguchi-data" in found.splitlines() and "TYPE=ext4" in found.splitlines()
+        again = make_data_partition(Path(loop))
+        assert again.returncode == 0 and "already has madoguchi-data" in again.stdout
+    finally:
+        run("umount", mounted)
+        run(tool("losetup"), "--detach", loop)
