@@ -5,9 +5,9 @@
 # nothing). A benchmark-style check (tens of minutes the first time), not CI.
 #   image-build/check/image-check.sh [OUT]     (default out/image-check; run as root)
 # Caches, so that a rerun takes minutes: the base root fs (OUT/base-bookworm-arm64-KEY, KEY a hash of
-# its package list, so a changed packages.txt rebuilds it) and the releases the last run installed
-# (kept out of the old root, reused by madoguchi-release when their wheels are the same). Delete OUT
-# to start from the archive. Times of each step are printed as "time STEP: N s".
+# its package list, so a changed packages.txt rebuilds it), the wheelhouse (rebuilt when its inputs
+# change) and the releases the last run installed (kept out of the old root; madoguchi-release reuses
+# a venv whose wheels are the same). Delete OUT to start from the archive. Times of each step are printed as "time STEP: N s".
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -78,7 +78,17 @@ fi
 took "copy"
 
 step "wheelhouse for debian-bookworm (aarch64, Python 3.11)"
-PYTHON="$python" "$project/image-build/wheelhouse.sh" --with-simulate debian-bookworm "$out/wheelhouse"
+# Rebuilt when its inputs change: the package's source and models, the target, the script.
+wheelhouse_key=$(cd "$project" && find device models pyproject.toml image-build/wheelhouse.sh \
+  image-build/targets/debian-bookworm.env -type f ! -path '*/__pycache__/*' ! -path '*.egg-info/*' |
+  LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-12)
+if [ -d "$out/wheelhouse" ] && [ "$(cat "$out/wheelhouse.key" 2>/dev/null)" = "$wheelhouse_key" ]; then
+  echo "wheelhouse $out/wheelhouse: unchanged inputs ($wheelhouse_key)"
+else
+  rm -f "$out/wheelhouse.key"
+  PYTHON="$python" "$project/image-build/wheelhouse.sh" --with-simulate debian-bookworm "$out/wheelhouse"
+  echo "$wheelhouse_key" > "$out/wheelhouse.key"
+fi
 took "wheelhouse"
 
 mount -t proc proc "$root/proc"
