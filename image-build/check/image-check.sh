@@ -143,6 +143,21 @@ else
   check "nft -c -f ROOT/etc/nftables.conf (host's nft)" nft -c -f "$root/etc/nftables.conf"
 fi
 check "assembled tree" "$python" "$here/check_tree.py" "$root"
+# The first-boot data partition, with the root's own sfdisk and mke2fs, on a card image (boot, root):
+# made once, then found.
+data_partition() {
+  local card="$root/tmp/card.img"
+  rm -f "$card"
+  truncate -s 512M "$card"
+  printf 'label: dos\nstart=8192, size=131072, type=c\nstart=139264, size=262144, type=83\n' | sfdisk -q "$card"
+  in_root /usr/local/sbin/madoguchi-data-partition /tmp/card.img &&
+    in_root /usr/local/sbin/madoguchi-data-partition /tmp/card.img | grep -q "already has madoguchi-data" &&
+    blkid -p -O $((401408 * 512)) -o value -s LABEL "$card" | grep -qx madoguchi-data
+  local status=$?
+  rm -f "$card"
+  return $status
+}
+check "data partition made on a card image, then found" data_partition
 check "clock check" in_root /usr/local/sbin/madoguchi-clock-check
 took "checkers"
 
