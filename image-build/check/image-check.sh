@@ -61,11 +61,17 @@ if [ ! -d "$base" ]; then
 fi
 
 step "copy the cached base to $root"
-# The last run's releases (venvs) move over when that root came from this same base.
+# The last run's current and previous releases (venvs) move over when that root came from this base.
 kept="$out/releases-kept"
 rm -rf "$kept"
-if [ "$(cat "$out/root.base" 2>/dev/null)" = "$base_key" ] && [ -d "$root/opt/madoguchi/releases" ]; then
-  mv "$root/opt/madoguchi/releases" "$kept"
+if [ "$(cat "$out/root.base" 2>/dev/null)" = "$base_key" ]; then
+  for link in current previous; do
+    release=$(readlink "$root/opt/madoguchi/$link" 2>/dev/null) || continue
+    if [ -f "$root/opt/madoguchi/$release/.complete" ]; then
+      mkdir -p "$kept"
+      mv "$root/opt/madoguchi/$release" "$kept/"
+    fi
+  done
 fi
 rm -rf "$root"
 cp -a "$base" "$root"
