@@ -25,7 +25,9 @@ PYTHON_VERSION="" EXTRAS="" OS_PROVIDES="" CONSTRAINTS=""
 
 rm -rf "$out.partial"
 mkdir -p "$out.partial"
-"$python" -m pip wheel --quiet --no-deps --wheel-dir "$out.partial" "$project"
+# A fixed zip time makes the same source give the same wheel, so the same release ID (madoguchi-release):
+# a rebuilt wheelhouse of unchanged code installs nothing new on a box.
+SOURCE_DATE_EPOCH=315532800 "$python" -m pip wheel --quiet --no-deps --wheel-dir "$out.partial" "$project"
 rm -rf "$project/build"
 wheel=$(find "$out.partial" -maxdepth 1 -name 'madoguchi-*.whl' | head -n 1)
 

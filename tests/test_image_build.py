@@ -5,6 +5,7 @@ The slow part (an arm64 root fs under qemu, madoguchi run inside it) is `make im
 Each check skips when its tool is absent; `make setup` installs them (system-deps.sh, .[dev]).
 """
 
+import hashlib
 import importlib.util
 import json
 import os
@@ -25,7 +26,17 @@ ANSIBLE = IMAGE / "ansible"
 SBIN = LAYER / "overlay/usr/local/sbin"
 RELEASE = SBIN / "madoguchi-release"
 CLOCK_CHECK = SBIN / "madoguchi-clock-check"
-OUR_UNITS = ("madoguchi-clock-check.service", "madoguchi-ssh-host-keys.service")
+DATA_PARTITION = SBIN / "madoguchi-data-partition"
+OUR_UNITS = (
+    "madoguchi-clock-check.service",
+    "madoguchi-ssh-host-keys.service",
+    "madoguchi-data-partition.service",
+)
+# Raspberry Pi OS bookworm's cmdline.txt as pi-gen writes it: firstboot would grow the root.
+PI_CMDLINE = (
+    "console=tty1 root=PARTUUID=0c0ffee0-02 rootfstype=ext4 rootwait quiet"
+    " init=/usr/lib/raspberrypi-sys-mods/firstboot\n"
+)
 BUILD_ENV = {**os.environ, "SOURCE_DATE_EPOCH": "1764547200"}
 
 
@@ -87,6 +98,8 @@ def staged(tmp_path_factory) -> Path:
     for name in ("systemd-sysusers", "systemctl"):
         tool(name)
     root = tmp_path_factory.mktemp("root")
+    (root / "boot/firmware").mkdir(parents=True)
+    (root / "boot/firmware/cmdline.txt").write_text(PI_CMDLINE)
     result = run(LAYER / "apply.sh", "--stage-only", root, env=BUILD_ENV)
     assert result.returncode == 0, result.stdout + result.stderr
     return root
@@ -103,6 +116,10 @@ def test_staged_tree_is_a_madoguchi_box(staged):
     for line in ("dtparam=spi=on", "dtoverlay=disable-wifi", "dtoverlay=disable-bt"):
         assert line in boot.splitlines()
     assert (staged / "usr/lib/madoguchi/build-epoch").read_text().strip() == "1764547200"
+    cmdline = (staged / "boot/firmware/cmdline.txt").read_text()
+    assert cmdline == PI_CMDLINE.replace(" init=/usr/lib/raspberrypi-sys-mods/firstboot", "")
+    wants = staged / "etc/systemd/system/var-lib-madoguchi.mount.wants"
+    assert (wants / "madoguchi-data-partition.service").is_symlink()
     config = (staged / "etc/madoguchi/config.toml").stat()
     assert config.st_mode & 0o777 == 0o640 and config.st_uid == 0
 
@@ -137,8 +154,26 @@ def test_tree_check_names_what_is_wrong(tmp_path):
         "root file system is not read-only",
         "overlayroot is not configured",
         "on no data partition",
+        "fstab mounts no ext4 LABEL=madoguchi-data",
         "host key shipped",
         "journald is not volatile",
+    ):
+        assert expected in found
+
+
+def test_tree_check_wants_the_data_partition_made_before_its_mount(staged, tmp_path):
+    """A tree whose data partition service is not enabled for, or ordered before, the mount is named."""
+    root = tmp_path / "root"
+    shutil.copytree(staged, root, symlinks=True)
+    (root / "etc/systemd/system/var-lib-madoguchi.mount.wants/madoguchi-data-partition.service").unlink()
+    unit = root / "usr/lib/systemd/system/madoguchi-data-partition.service"
+    unit.write_text(unit.read_text().replace("Before=var-lib-madoguchi.mount", "Before=local-fs.target"))
+    (root / "boot/firmware/cmdline.txt").write_text("root=/dev/mmcblk0p2 rootwait resize\n")
+    found = "\n".join(load_check_tree().problems(root))
+    for expected in (
+        "madoguchi-data-partition.service is not enabled for var-lib-madoguchi.mount",
+        "does not run before var-lib-madoguchi.mount",
+        "cmdline.txt grows the root at first boot: resize",
     ):
         assert expected in found
 
@@ -263,3 +298,174 @@ def test_fleet_config_template_renders_a_config_madoguchi_accepts(tmp_path):
     assert config.counter.threshold == 65 and config.counter.mode_button is False
     printer = config.hardware.printer
     assert (printer.driver, printer.usb_product, printer.profile) == ("usb", 3605, "TM-T20II")
+
+
+def disk_image(path: Path, label: str, partitions: list[tuple[int, int, str]], mib: int = 512) -> Path:
+    """A sparse disk image file with a partition table of (start, size, type) in sectors."""
+    sfdisk = tool("sfdisk")
+    with path.open("wb") as disk:
+        disk.truncate(mib << 20)
+    lines = [f"label: {label}"] + [f"start={a}, size={n}, type={t}" for a, n, t in partitions]
+    result = run(sfdisk, "--quiet", path, input="\n".join(lines) + "\n")
+    assert result.returncode == 0, result.stderr
+    return path
+
+
+def table(disk: Path) -> list[tuple[int, int]]:
+    dump = json.loads(run(tool("sfdisk"), "--json", disk).stdout)["partitiontable"]
+    return [(p["start"], p["size"]) for p in dump["partitions"]]
+
+
+def probe(disk: Path, start: int, size: int) -> dict[str, str]:
+    """What blkid finds at a partition's place on the disk image."""
+    result = run(tool("blkid"), "-p", "-O", str(start * 512), "-S", str(size * 512), "-o", "export", disk)
+    return dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
+
+
+def region_digest(disk: Path, start: int, size: int) -> str:
+    with disk.open("rb") as handle:
+        handle.seek(start * 512)
+        return hashlib.sha256(handle.read(size * 512)).hexdigest()
+
+
+def mkfs_data(disk: Path, start: int, blocks: int) -> None:
+    """An ext4 labelled madoguchi-data at sector START of the disk image, of BLOCKS 4 KiB blocks."""
+    args = ("-q", "-F", "-t", "ext4", "-b", "4096", "-L", "madoguchi-data", "-E", f"offset={start * 512}")
+    made = run(tool("mke2fs"), *args, disk, str(blocks))
+    assert made.returncode == 0, made.stderr
+
+
+def make_data_partition(disk: Path) -> subprocess.CompletedProcess:
+    for name in ("sfdisk", "mke2fs", "blkid"):
+        tool(name)
+    return run(DATA_PARTITION, disk)
+
+
+# A Raspberry Pi OS card: boot (FAT) and root (Linux); on GPT the same two.
+PI_LAYOUT = [(8192, 131072, "c"), (139264, 262144, "83")]
+GPT_LAYOUT = [(8192, 131072, "U"), (139264, 262144, "L")]
+
+
+@pytest.mark.parametrize(("label", "layout"), [("dos", PI_LAYOUT), ("gpt", GPT_LAYOUT)])
+def test_data_partition_is_appended_in_the_free_space_and_formatted(tmp_path, label, layout):
+    disk = disk_image(tmp_path / "card.img", label, layout)
+    root_start, root_size = layout[1][:2]
+    with disk.open("r+b") as handle:  # something on the root partition that must survive
+        handle.seek(root_start * 512)
+        handle.write(b"root file system" * 4096)
+    before = table(disk)
+    root_digest = region_digest(disk, root_start, root_size)
+    result = make_data_partition(disk)
+    assert result.returncode == 0, result.stderr
+    after = table(disk)
+    assert after[:2] == before and len(after) == 3
+    start, size = after[2]
+    assert start >= root_start + root_size and start % 2048 == 0
+    assert (start + size) * 512 > (512 << 20) - (1 << 20)  # up to the end of the disk (less GPT's tail)
+    found = probe(disk, start, size)
+    assert (found.get("TYPE"), found.get("LABEL")) == ("ext4", "madoguchi-data")
+    assert region_digest(disk, root_start, root_size) == root_digest
+
+
+def test_data_partition_second_run_changes_nothing(tmp_path):
+    disk = disk_image(tmp_path / "card.img", "dos", PI_LAYOUT)
+    assert make_data_partition(disk).returncode == 0
+    first = hashlib.sha256(disk.read_bytes()).hexdigest()
+    again = make_data_partition(disk)
+    assert again.returncode == 0 and "already has madoguchi-data" in again.stdout
+    assert hashlib.sha256(disk.read_bytes()).hexdigest() == first
+
+
+def test_data_partition_found_where_the_image_has_it(tmp_path):
+    """An image with the partition in its layout (rpi-image-gen) is left exactly as it is."""
+    disk = disk_image(tmp_path / "card.img", "dos", [*PI_LAYOUT, (401408, 262144, "83")])
+    mkfs_data(disk, 401408, 32768)
+    before = hashlib.sha256(disk.read_bytes()).hexdigest()
+    result = make_data_partition(disk)
+    assert result.returncode == 0, result.stderr
+    assert hashlib.sha256(disk.read_bytes()).hexdigest() == before
+
+
+def test_data_partition_never_takes_an_existing_partition(tmp_path):
+    """A third partition without the label (the technician's, or a root grown over the card) stays."""
+    for layout in ([*PI_LAYOUT, (401408, 647168, "83")], [(8192, 131072, "c"), (139264, 909312, "83")]):
+        disk = disk_image(tmp_path / "card.img", "dos", layout)
+        before = hashlib.sha256(disk.read_bytes()).hexdigest()
+        result = make_data_partition(disk)
+        assert result.returncode == 1 and "no free space at the end" in result.stderr
+        assert hashlib.sha256(disk.read_bytes()).hexdigest() == before
+        disk.unlink()
+
+
+def test_data_partition_after_a_power_cut_before_the_table_write(tmp_path):
+    """A file system made in the free space whose partition entry was never written: done again."""
+    disk = disk_image(tmp_path / "card.img", "dos", PI_LAYOUT)
+    mkfs_data(disk, 401408, 8192)
+    assert len(table(disk)) == 2
+    result = make_data_partition(disk)
+    assert result.returncode == 0, result.stderr
+    start, size = table(disk)[2]
+    assert probe(disk, start, size).get("LABEL") == "madoguchi-data"
+
+
+def test_rpi_image_gen_layout_has_the_data_partition(staged, tmp_path):
+    """The rpi-image-gen card layout: genimage makes the labelled data partition, fstab mounts it."""
+    layout = IMAGE / "rpi-image-gen/image/madoguchi"
+    env = {
+        **os.environ,
+        "IGconf_image_name": "madoguchi-test",
+        "IGconf_image_suffix": "img",
+        "IGconf_image_boot_part_size": "200%",
+        "IGconf_image_root_part_size": "300%",
+        "IGconf_image_data_part_size": "1G",
+        "IGconf_device_sector_size": "512",
+    }
+    (tmp_path / "genimage").mkdir()
+    made = run(layout / "pre-image.sh", tmp_path / "fs", tmp_path / "genimage", cwd=layout, env=env)
+    assert made.returncode == 0, made.stderr
+    config = (tmp_path / "genimage/genimage.cfg").read_text()
+    assert "<" not in config
+    data = config[config.index("image data.ext4 {") :]
+    for line in ('label = "madoguchi-data"', 'mountpoint = "/var/lib/madoguchi"', "size = 1G"):
+        assert line in data
+    assert "partition data {" in config and "image = data.ext4" in config
+
+    root = tmp_path / "root"
+    shutil.copytree(staged / "etc", root / "etc", symlinks=True)
+    (root / "cmdline.txt").write_text("console=tty1 root=PARTUUID=0c0ffee0-02 rootfstype=ext4 rootwait\n")
+    for part in ("ROOT", "BOOT"):
+        done = run(layout / "setup.sh", part, env={**env, "IMAGEMOUNTPATH": str(root)})
+        assert done.returncode == 0, done.stderr
+    fstab = [line.split() for line in (root / "etc/fstab").read_text().splitlines()]
+    assert ["LABEL=madoguchi-root", "/", "ext4", "ro,noatime", "0", "1"] in fstab
+    assert [e[:3] for e in fstab if e[1] == "/var/lib/madoguchi"] == [
+        ["LABEL=madoguchi-data", "/var/lib/madoguchi", "ext4"]
+    ]
+    assert (root / "cmdline.txt").read_text().split()[1] == "root=LABEL=madoguchi-root"
+
+
+def test_data_partition_on_a_disk_in_use(tmp_path):
+    """On a block device whose root partition is mounted: the kernel learns of the new partition."""
+    if os.geteuid() != 0:
+        pytest.skip("loop devices need root")
+    disk = disk_image(tmp_path / "card.img", "dos", PI_LAYOUT)
+    mkfs = run(tool("mke2fs"), "-q", "-F", "-t", "ext4", "-E", f"offset={139264 * 512}", disk, "32768")
+    assert mkfs.returncode == 0, mkfs.stderr
+    attached = run(tool("losetup"), "--find", "--show", "--partscan", disk)
+    if attached.returncode != 0:
+        pytest.skip(f"no loop device here: {attached.stderr.strip()}")
+    loop = attached.stdout.strip()
+    mounted = tmp_path / "root"
+    mounted.mkdir()
+    try:
+        run(tool("partx"), "--update", loop)
+        assert run("mount", "-o", "ro", f"{loop}p2", mounted).returncode == 0
+        result = make_data_partition(Path(loop))
+        assert result.returncode == 0, result.stderr
+        found = run(tool("blkid"), "-o", "export", f"{loop}p3").stdout
+        assert "LABEL=madoguchi-data" in found.splitlines() and "TYPE=ext4" in found.splitlines()
+        again = make_data_partition(Path(loop))
+        assert again.returncode == 0 and "already has madoguchi-data" in again.stdout
+    finally:
+        run("umount", mounted)
+        run(tool("losetup"), "--detach", loop)

@@ -3,8 +3,9 @@
     python3 image-build/check/check_tree.py ROOT
 
 Prints each problem and exits 1 if there is any: swap enabled anywhere, a writable root in fstab, the
-data partition not mounted where the unit writes, host keys shipped in the image, a service that
-should be off not masked, a journal that would write to the card.
+data partition not mounted where the unit writes or not made before its mount, a first-boot root
+resize that would take its space, host keys shipped in the image, a service that should be off not
+masked, a journal that would write to the card.
 """
 
 import sys
@@ -24,6 +25,10 @@ MASKED = (
     "hciuart.service",
 )
 ENABLED = ("madoguchi.service", "madoguchi-clock-check.service", "madoguchi-ssh-host-keys.service")
+DATA_LABEL = "madoguchi-data"
+DATA_SERVICE = "madoguchi-data-partition.service"
+# Raspberry Pi OS's first-boot root resize (bookworm: init=…firstboot; trixie: `resize`).
+RESIZE = ("init=/usr/lib/raspberrypi-sys-mods/firstboot", "resize")
 WANTED_WHERE_INSTALLED = ("nftables.service", "ssh.service")
 UNIT_DIRS = ("usr/lib/systemd/system", "lib/systemd/system")
 
@@ -40,6 +45,39 @@ def unit_values(path: Path, key: str) -> list[str]:
         if sep and name.strip() == key:
             values += value.split()
     return values
+
+
+def mount_unit(path: str) -> str:
+    """systemd's unit name for a mount point (systemd-escape --path --suffix=mount)."""
+
+    def escape(c: str) -> str:
+        return c if (c.isascii() and c.isalnum()) or c in ":_." else f"\\x{ord(c):02x}"
+
+    return "-".join("".join(map(escape, part)) for part in path.strip("/").split("/")) + ".mount"
+
+
+def data_partition_problems(root: Path, entries: list[list[str]]) -> list[str]:
+    """The data partition is the labelled ext4 one, made before its mount where the image lacks it."""
+    found = []
+    data = [e for e in entries if len(e) > 2 and e[0] == f"LABEL={DATA_LABEL}"]
+    if not data or data[0][2] != "ext4":
+        return [f"fstab mounts no ext4 LABEL={DATA_LABEL}"]
+    mount = mount_unit(data[0][1])
+    systemd = root / "etc/systemd/system"
+    if not (systemd / f"{mount}.wants" / DATA_SERVICE).is_symlink():
+        found.append(f"{DATA_SERVICE} is not enabled for {mount}")
+    units = [root / lib / DATA_SERVICE for lib in UNIT_DIRS if (root / lib / DATA_SERVICE).is_file()]
+    if not units:
+        return [*found, f"{DATA_SERVICE} is not installed"]
+    if mount not in unit_values(units[0], "Before"):
+        found.append(f"{DATA_SERVICE} does not run before {mount}")
+    if unit_values(units[0], "DefaultDependencies") != ["no"]:
+        found.append(f"{DATA_SERVICE} waits for the mounts it comes before (DefaultDependencies)")
+    cmdline = root / "boot/firmware/cmdline.txt"
+    if cmdline.is_file():
+        words = cmdline.read_text().split()
+        found += [f"cmdline.txt grows the root at first boot: {w}" for w in RESIZE if w in words]
+    return found
 
 
 def problems(root: Path) -> list[str]:
@@ -81,6 +119,8 @@ def problems(root: Path) -> list[str]:
         found.append(f"the audit record {audit} is on no data partition (fstab: {data})")
     if not any(audit.is_relative_to(w) for w in writable):
         found.append(f"the unit cannot write the audit record {audit} (writable: {sorted(writable)})")
+
+    found += data_partition_problems(root, entries)
 
     found += [f"host key shipped: {p.name}" for p in (root / "etc/ssh").glob("ssh_host_*")]
     journald = (root / "etc/systemd/journald.conf.d/madoguchi.conf").read_text()

@@ -4,8 +4,10 @@
 # Ansible fleet playbook to it twice through the chroot connection (the second run must change
 # nothing). A benchmark-style check (tens of minutes the first time), not CI.
 #   image-build/check/image-check.sh [OUT]     (default out/image-check; run as root)
-# The base root fs is cached in OUT/base-bookworm-arm64: delete it to rebuild from the archive.
-# Times of each step are printed as "time STEP: N s".
+# Caches, so that a rerun takes minutes: the base root fs (OUT/base-bookworm-arm64-KEY, KEY a hash of
+# its package list, so a changed packages.txt rebuilds it), the wheelhouse (rebuilt when its inputs
+# change) and the releases the last run installed (kept out of the old root; madoguchi-release reuses
+# a venv whose wheels are the same). Delete OUT to start from the archive. Times of each step are printed as "time STEP: N s".
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -14,7 +16,10 @@ out="$(mkdir -p "${1:-$project/out/image-check}" && cd "${1:-$project/out/image-
 python="${PYTHON:-python3}"
 ansible_playbook="${ANSIBLE_PLAYBOOK:-ansible-playbook}"
 suite=bookworm
-base="$out/base-$suite-arm64"
+packages=$(grep -v -e '^#' -e '^$' "$project/image-build/layer/packages.txt" | paste -sd, -)
+include="systemd-sysv,dbus,iproute2,kmod,$packages"
+base_key=$(printf '%s\n' "$suite" "$include" | sha256sum | cut -c1-12)
+base="$out/base-$suite-arm64-$base_key"
 root="$out/root"
 failures=()
 
@@ -47,21 +52,49 @@ export QEMU_CPU=cortex-a76
 total_start=$(date +%s)
 if [ ! -d "$base" ]; then
   step "base root fs: mmdebstrap $suite arm64 (cached in $base)"
-  rm -rf "$base.partial"
-  packages=$(grep -v -e '^#' -e '^$' "$project/image-build/layer/packages.txt" | paste -sd, -)
-  mmdebstrap --variant=apt --architectures=arm64 --include="systemd-sysv,dbus,iproute2,kmod,$packages" \
+  rm -rf "$out/base-$suite-arm64"*
+  # The package lists stay: apply.sh then needs no `apt-get update` when nothing is missing.
+  mmdebstrap --variant=apt --architectures=arm64 --skip=cleanup/apt/lists --include="$include" \
     "$suite" "$base.partial"
   mv "$base.partial" "$base"
   took "mmdebstrap"
 fi
 
 step "copy the cached base to $root"
+# The last run's current and previous releases (venvs) move over when that root came from this base.
+kept="$out/releases-kept"
+rm -rf "$kept"
+if [ "$(cat "$out/root.base" 2>/dev/null)" = "$base_key" ]; then
+  for link in current previous; do
+    release=$(readlink "$root/opt/madoguchi/$link" 2>/dev/null) || continue
+    if [ -f "$root/opt/madoguchi/$release/.complete" ]; then
+      mkdir -p "$kept"
+      mv "$root/opt/madoguchi/$release" "$kept/"
+    fi
+  done
+fi
 rm -rf "$root"
 cp -a "$base" "$root"
+echo "$base_key" > "$out/root.base"
+if [ -d "$kept" ]; then
+  install -d -m 0755 "$root/opt/madoguchi"
+  mv "$kept" "$root/opt/madoguchi/releases"
+  echo "releases kept from the last run: $(cd "$root/opt/madoguchi/releases" && echo *)"
+fi
 took "copy"
 
 step "wheelhouse for debian-bookworm (aarch64, Python 3.11)"
-PYTHON="$python" "$project/image-build/wheelhouse.sh" --with-simulate debian-bookworm "$out/wheelhouse"
+# Rebuilt when its inputs change: the package's source and models, the target, the script.
+wheelhouse_key=$(cd "$project" && find device models pyproject.toml image-build/wheelhouse.sh \
+  image-build/targets/debian-bookworm.env -type f ! -path '*/__pycache__/*' ! -path '*.egg-info/*' |
+  LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-12)
+if [ -d "$out/wheelhouse" ] && [ "$(cat "$out/wheelhouse.key" 2>/dev/null)" = "$wheelhouse_key" ]; then
+  echo "wheelhouse $out/wheelhouse: unchanged inputs ($wheelhouse_key)"
+else
+  rm -f "$out/wheelhouse.key"
+  PYTHON="$python" "$project/image-build/wheelhouse.sh" --with-simulate debian-bookworm "$out/wheelhouse"
+  echo "$wheelhouse_key" > "$out/wheelhouse.key"
+fi
 took "wheelhouse"
 
 mount -t proc proc "$root/proc"
@@ -116,6 +149,21 @@ else
   check "nft -c -f ROOT/etc/nftables.conf (host's nft)" nft -c -f "$root/etc/nftables.conf"
 fi
 check "assembled tree" "$python" "$here/check_tree.py" "$root"
+# The first-boot data partition, with the root's own sfdisk and mke2fs, on a card image (boot, root):
+# made once, then found.
+data_partition() {
+  local card="$root/tmp/card.img"
+  rm -f "$card"
+  truncate -s 512M "$card"
+  printf 'label: dos\nstart=8192, size=131072, type=c\nstart=139264, size=262144, type=83\n' | sfdisk -q "$card"
+  in_root /usr/local/sbin/madoguchi-data-partition /tmp/card.img &&
+    in_root /usr/local/sbin/madoguchi-data-partition /tmp/card.img | grep -q "already has madoguchi-data" &&
+    blkid -p -O $((401408 * 512)) -o value -s LABEL "$card" | grep -qx madoguchi-data
+  local status=$?
+  rm -f "$card"
+  return $status
+}
+check "data partition made on a card image, then found" data_partition
 check "clock check" in_root /usr/local/sbin/madoguchi-clock-check
 took "checkers"
 
@@ -130,6 +178,8 @@ rm -rf "$out/wheelhouse-next"
 cp -R "$out/wheelhouse" "$out/wheelhouse-next"
 echo "image-check $(date -u +%FT%TZ)" > "$out/wheelhouse-next/release-note.txt"
 export ANSIBLE_CONFIG="$project/image-build/ansible/ansible.cfg"
+# Each task's time in the logs (ansible.posix comes with the `ansible` package, the image extra).
+export ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks
 # No systemd runs in a chroot: the health gate is selftest alone, on simulated devices.
 ansible_vars='{"madoguchi_check_config": "/etc/madoguchi/check.toml",
   "madoguchi_config": {"counter": {"municipality": "検査市", "terminal_id": "image-check-01", "threshold": 60},

@@ -33,31 +33,48 @@ in_root() {
 
 lines_of() { grep -v -e '^#' -e '^$' "$1"; }
 
-install_packages() {
-  local missing=() optional=() package
+installed() { in_root dpkg-query -W -f="\${Status}" "$1" 2>/dev/null | grep -q "install ok installed"; }
+
+# The optional packages the root lacks and its archive has (one apt-cache call).
+optional_available() {
+  local wanted=() package
   while read -r package; do
-    in_root dpkg-query -W -f="\${Status}" "$package" 2>/dev/null | grep -q "install ok installed" ||
-      missing+=("$package")
-  done < <(lines_of "$here/packages.txt")
-  export DEBIAN_FRONTEND=noninteractive
-  in_root apt-get update -qq
-  while read -r package; do
-    if ! in_root dpkg-query -W -f="\${Status}" "$package" 2>/dev/null | grep -q "install ok installed" &&
-      in_root apt-cache show "$package" >/dev/null 2>&1; then
-      optional+=("$package")
-    fi
+    installed "$package" || wanted+=("$package")
   done < <(lines_of "$here/packages-optional.txt")
+  [ ${#wanted[@]} -gt 0 ] || return 0
+  in_root apt-cache policy "${wanted[@]}" 2>/dev/null |
+    awk '/^[^ ].*:$/ { name = substr($0, 1, length($0) - 1) } $1 == "Candidate:" && $2 != "(none)" { print name }'
+}
+
+# apt-get update only when something is to be installed or the root has no package lists: a root
+# that has everything is left as it is, without the network.
+install_packages() {
+  local missing=() optional=() package updated=0
+  export DEBIAN_FRONTEND=noninteractive
+  while read -r package; do
+    installed "$package" || missing+=("$package")
+  done < <(lines_of "$here/packages.txt")
+  if [ ${#missing[@]} -gt 0 ] || ! compgen -G "$root/var/lib/apt/lists/*_Packages*" >/dev/null; then
+    in_root apt-get update -qq
+    updated=1
+  fi
+  mapfile -t optional < <(optional_available)
+  if [ ${#optional[@]} -gt 0 ] && [ $updated -eq 0 ]; then
+    in_root apt-get update -qq
+    mapfile -t optional < <(optional_available)
+  fi
   if [ $((${#missing[@]} + ${#optional[@]})) -gt 0 ]; then
     log "installing ${missing[*]} ${optional[*]}"
     in_root apt-get install -y -qq --no-install-recommends "${missing[@]}" "${optional[@]}"
+    in_root apt-get clean
   fi
-  in_root apt-get clean
 }
 
 lay_files() {
   tar -C "$here/overlay" --owner=0 --group=0 -cf - . | tar -C "$root" --no-same-owner -xf -
   install -D -m 0644 "$project/systemd/madoguchi.service" "$root/etc/systemd/system/madoguchi.service"
-  install -d -m 0755 "$root/usr/lib/madoguchi" "$root/usr/share/madoguchi" "$root/usr/share/doc/madoguchi"
+  install -d -m 0755 "$root/usr/lib/madoguchi" "$root/usr/share/madoguchi" "$root/usr/share/doc/madoguchi" \
+    "$root/var/lib/madoguchi"
   install -m 0644 "$project/image-build/README.md" "$root/usr/share/doc/madoguchi/image-build.md"
   echo "${SOURCE_DATE_EPOCH:-$(date +%s)}" > "$root/usr/lib/madoguchi/build-epoch"
   # Overlay root: the SD card is never written at run time; /var/lib/madoguchi is its own partition.
@@ -86,7 +103,9 @@ users() {
   fi
 }
 
-# Root read-only, the data partition at /var/lib/madoguchi, no swap line.
+# Root read-only, the data partition at /var/lib/madoguchi, no swap line. The partition is in the
+# image's layout (rpi-image-gen) or made at first boot (madoguchi-data-partition.service, ordered before
+# the mount; the device timeout leaves it time for that).
 fstab() {
   local file="$root/etc/fstab" data="LABEL=madoguchi-data /var/lib/madoguchi ext4"
   touch "$file"
@@ -99,7 +118,7 @@ fstab() {
     echo "LABEL=madoguchi-root / ext4 ro,noatime 0 1" >> "$file.new"
   fi
   if ! awk '$1 !~ /^#/ && $2 == "/var/lib/madoguchi" { found = 1 } END { exit !found }' "$file.new"; then
-    echo "$data noatime,nodev,nosuid,noexec,nofail,x-systemd.device-timeout=10s 0 2" >> "$file.new"
+    echo "$data noatime,nodev,nosuid,noexec,nofail,x-systemd.device-timeout=60s 0 2" >> "$file.new"
   fi
   mv "$file.new" "$file"
 }
@@ -110,9 +129,15 @@ boot() {
     log "Jetson root: no Raspberry Pi config.txt"
     return 0
   fi
-  local file="$root$boot_config"
+  local file="$root$boot_config" cmdline
+  cmdline="$(dirname "$file")/cmdline.txt"
   install -d "$(dirname "$file")"
   touch "$file"
+  # No root resize at first boot (bookworm: raspberrypi-sys-mods' firstboot; trixie: `resize`): the
+  # root is read-only, and the free space behind it becomes the data partition.
+  if [ -f "$cmdline" ]; then
+    sed -i -E -e 's# init=/usr/lib/raspberrypi-sys-mods/firstboot( |$)#\1#' -e 's# resize( |$)#\1#' "$cmdline"
+  fi
   sed -i '/^# madoguchi begin/,/^# madoguchi end/d' "$file"
   cat >> "$file" <<'EOF'
 # madoguchi begin
@@ -128,7 +153,7 @@ EOF
 units() {
   local unit
   systemctl --root="$root" enable madoguchi.service madoguchi-clock-check.service \
-    madoguchi-ssh-host-keys.service >/dev/null 2>&1
+    madoguchi-ssh-host-keys.service madoguchi-data-partition.service >/dev/null 2>&1
   for unit in nftables.service ssh.service; do
     if [ -e "$root/lib/systemd/system/$unit" ] || [ -e "$root/usr/lib/systemd/system/$unit" ]; then
       systemctl --root="$root" enable "$unit" >/dev/null 2>&1
@@ -137,6 +162,14 @@ units() {
   # No swap of any kind, no zeroconf, no radio, no remote desktop.
   systemctl --root="$root" mask swap.target dphys-swapfile.service avahi-daemon.service \
     avahi-daemon.socket bluetooth.service hciuart.service >/dev/null 2>&1
+  # Jetson: L4T grows its root (APP) partition over the free space at first boot (nvresizefs); that
+  # space becomes the data partition instead.
+  for dir in etc/systemd/system lib/systemd/system usr/lib/systemd/system; do
+    if [ -f "$root/$dir/nvresizefs.service" ]; then
+      systemctl --root="$root" disable nvresizefs.service >/dev/null 2>&1
+      break
+    fi
+  done
   systemctl --root="$root" --global mask rpi-connect.service rpi-connect-wayvnc.service >/dev/null 2>&1
 }
 
