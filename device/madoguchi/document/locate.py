@@ -11,7 +11,8 @@ skewed), or an A4 application form with a 45x35 mm photo glued on. The search ha
    better detector score winning, then the other two if neither convinced. A card's small grey
    "ghost" portrait is ignored by size; two full-size portraits far apart mean two photos.
 
-The photo is then cut from the full-resolution page around the face, in one affine warp.
+The photo is then cut from the full-resolution page around the face, in one affine warp, and the
+print's dot structure is smoothed away (:mod:`madoguchi.document.descreen`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Literal, Protocol
 import cv2
 import numpy as np
 
+from madoguchi.document.descreen import descreen
 from madoguchi.engine.images import rgb_image
 from madoguchi.engine.types import Face
 from madoguchi.errors import (
@@ -34,7 +36,7 @@ from madoguchi.errors import (
     SeveralPhotos,
     UnreadableImage,
 )
-from madoguchi.privacy import TransactionMemory
+from madoguchi.privacy import TransactionMemory, wipe
 from madoguchi.units import MM_PER_INCH
 
 # Resolutions a page may be given at: the scanner's settings (150-1,200 dpi) with room either side.
@@ -126,8 +128,8 @@ class FaceFinder(Protocol):
 class LocatedPhoto:
     """The ID photo cut from a page.
 
-    ``image`` is the upright crop (RGB): the face with a margin of ``CROP_MARGIN`` face sizes, so
-    the engine finds it again and aligns its chip. ``box`` is the crop's bounding box on the page
+    ``image`` is the upright, descreened crop (RGB): the face with a margin of ``CROP_MARGIN`` face
+    sizes, so the engine finds it again and aligns its chip. ``box`` is the crop's bounding box on the page
     (x0, y0, x1, y1, page pixels, clipped to the page); ``angle`` is how far the page was turned,
     counter-clockwise in degrees, to make the face upright; ``kind`` says whether the photo was on
     a card or on a form (a photo alone counts as a form).
@@ -446,7 +448,9 @@ def _cut(page: np.ndarray, hit: _Hit, dpi: int) -> LocatedPhoto:
     if min(x0 - grow, y0 - grow, pw - x1 - grow, ph - y1 - grow) < EDGE_PX:
         raise PhotoCutOff("the photo touches the page edge; move the card or form inwards")
     size = (round(hit.size[0] * (1 + 2 * CROP_MARGIN)), round(hit.size[1] * (1 + 2 * CROP_MARGIN)))
-    image, m = _view(page, hit.center, hit.angle, 1.0, size)
+    cut, m = _view(page, hit.center, hit.angle, 1.0, size)
+    image = descreen(cut, dpi)
+    wipe(cut)
     back = cv2.invertAffineTransform(m)
     low, high = _bounds(back, 0, 0, size[0], size[1])
     bx0, by0 = np.clip(low, 0, (pw, ph)).astype(int)
