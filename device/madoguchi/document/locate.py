@@ -104,8 +104,8 @@ SECOND_PHOTO_SCORE = 0.75
 MAX_SKEW_DEG = 12.0
 # BlazeFace's box is about 2.5 eye distances tall. Below this height (px on the page) the eyes
 # are under 50 px apart, and the 150x150 descriptor chip (eyes 51 px apart) would be an
-# upsampling of the scan: staff rescan at 600 dpi or use a larger photo. A card's portrait at
-# 300 dpi gives ~200-260 px.
+# upsampling of the scan: PhotoTooSmall names the resolution that would do, and the scanner is
+# asked for it at once (reference.ScannedPhoto). A card's portrait at 300 dpi gives ~200-260 px.
 MIN_FACE_HEIGHT_PX = 125
 # Scanners offer resolutions in steps of 100 dpi (150 aside); a rescan asks for the next one up.
 DPI_STEP = 100
