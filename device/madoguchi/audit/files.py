@@ -67,8 +67,11 @@ class Files:
         finally:
             self.close(fd)
 
-    def write_atomic(self, path: Path, data: bytes, mode: int = 0o640) -> None:
-        """Replace ``path`` by ``data`` so a crash leaves the old or the new file; no temporary is left."""
+    def write_atomic(self, path: Path, data: bytes, mode: int = 0o640, *, erase_old: bool = False) -> None:
+        """Replace ``path`` by ``data`` so a crash leaves the old or the new file; no temporary is left.
+
+        ``erase_old``: once the new content is safe in the temporary, write it over the old file's
+        bytes in place first (same length: a key), so they are not left behind in a freed block."""
         temporary = path.with_name(path.name + ".tmp")
         try:
             fd = self.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
@@ -77,6 +80,8 @@ class Files:
                 self.fsync(fd)
             finally:
                 self.close(fd)
+            if erase_old:
+                self.overwrite(path, data)
             self.replace(temporary, path)
         except OSError:
             self.discard(temporary)

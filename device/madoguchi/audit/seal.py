@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -170,21 +169,7 @@ def advance(files: Files, path: Path, current: SealingKey, steps: int = 1) -> Se
     new = current
     for _ in range(steps):
         new = new.next()
-    data = new.encode()
-    temporary = path.with_name(path.name + ".tmp")
-    try:
-        fd = files.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            files.write_all(fd, data)
-            files.fsync(fd)
-        finally:
-            files.close(fd)
-        files.overwrite(path, data)
-        files.replace(temporary, path)
-    except OSError:
-        files.discard(temporary)
-        raise
-    files.fsync_directory(path.parent)
+    files.write_atomic(path, new.encode(), 0o600, erase_old=True)
     return new
 
 
