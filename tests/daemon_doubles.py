@@ -53,7 +53,7 @@ class MarkerEngine:
     def forget(self) -> None:
         self.forgotten += 1
 
-    def find_faces(self, rgb: np.ndarray) -> list[Face]:
+    def find_faces(self, rgb: np.ndarray, *, min_face: int | None = None) -> list[Face]:
         mask = ((rgb[..., 0] == MARKER_RED) & (rgb[..., 2] == MARKER_BLUE)).astype(np.uint8)
         count, _, stats, _ = cv2.connectedComponentsWithStats(mask)
         faces = []

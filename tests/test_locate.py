@@ -22,8 +22,10 @@ from madoguchi.errors import (
     SeveralPhotos,
 )
 from madoguchi.synthetic.cards import load_templates, render_card
+from madoguchi.synthetic.families import Conditions, card_front
 from madoguchi.synthetic.printscan import place
 from madoguchi.synthetic.scans import scan_card, scan_form, scan_pair_left
+from madoguchi.units import mm_to_px
 
 skdata = pytest.importorskip("skimage.data")
 A4 = (3508, 2480)
@@ -98,7 +100,9 @@ def test_box_is_on_the_page_around_the_portrait(engine, card):
 
 
 def test_ghost_portrait_is_not_a_second_photo(engine, card):
-    assert locate_photo(page_with(card, (180.0, (900, 1500))), engine).kind == "card"
+    photo = locate_photo(page_with(card, (180.0, (900, 1500))), engine)
+    assert photo.kind == "card"
+    assert photo.image.shape[0] > 300  # the portrait (a ~400 px window), not the ~100 px ghost
 
 
 def test_blank_page(engine):
@@ -113,6 +117,56 @@ def test_page_without_a_face(engine):
     with pytest.raises(PhotoNotFound) as caught:
         locate_photo(page_with(card, (0.0, (700, 1200))), engine)
     assert type(caught.value) is PhotoNotFound
+
+
+def loose_card(face: np.ndarray, framing: float) -> np.ndarray:
+    """An ID card at 400 dpi whose 20.5 mm window the face fills only ``framing`` of: its face box
+    is then about 0.09 of the card's height (a tight portrait's is 0.3-0.4)."""
+    conditions = Conditions(
+        family="id-card", layout="photo-left", framing=framing, window_mm=20.5, print_type="dye-sub",
+        dpi=400, glare=0.0, scratches=0, blur_px=0.5, jpeg_quality=95, cast=(1.0, 1.0, 1.0),
+    )  # fmt: skip
+    return card_front(face, conditions, np.random.default_rng(0))
+
+
+def test_a_loosely_framed_portrait_in_a_small_window_is_found(engine, face):
+    page = np.full((mm_to_px(100, 400), mm_to_px(125, 400), 3), 240, np.uint8)
+    place(page, loose_card(face, 0.47), 92.0, (400, 150))
+    photo = locate_photo(page, engine, dpi=400)
+    assert photo.kind == "card"
+    assert_upright_face(engine, photo)
+
+
+class TilingOnlyFinder:
+    """The real engine, blind unless asked to tile: as the detector is to a portrait too small at
+    the card's scale."""
+
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        self.asked: list[int | None] = []
+
+    def find_faces(self, rgb, *, min_face=None):
+        self.asked.append(min_face)
+        return self.engine.find_faces(rgb, min_face=min_face) if min_face else []
+
+
+def test_a_card_where_no_face_convinced_is_searched_again_closer_and_tiled(engine, card):
+    finder = TilingOnlyFinder(engine)
+    photo = locate_photo(page_with(card, (90.0, (700, 1200))), finder)
+    assert photo.kind == "card" and finder.asked[0] is None and finder.asked[-1]
+    assert_upright_face(engine, photo)
+
+
+def test_a_form_photo_is_searched_before_rows_of_boxes_that_outnumber_the_regions_searched(engine, face):
+    """Seven rows of boxes, each larger than the photo: the photo still reaches the detector."""
+    page = blank_page()
+    for row in range(7):
+        top = 900 + row * 320
+        cv2.rectangle(page, (180, top), (2300, top + 240), (90, 90, 95), 6)
+        cv2.rectangle(page, (1200, top), (1206, top + 240), (90, 90, 95), -1)
+    glued = cv2.resize(face, (413, 531), interpolation=cv2.INTER_AREA)
+    place(page, np.dstack([glued, np.full(glued.shape[:2], 255, np.uint8)]), 0.0, (1700, 200))
+    assert locate_photo(page, engine, dpi=300).kind == "form"
 
 
 def test_two_cards(engine, card):
@@ -144,8 +198,8 @@ class KeepingFinder:
         self.engine = engine
         self.faces: list = []
 
-    def find_faces(self, rgb):
-        faces = self.engine.find_faces(rgb)
+    def find_faces(self, rgb, *, min_face=None):
+        faces = self.engine.find_faces(rgb, min_face=min_face)
         self.faces += faces
         return faces
 

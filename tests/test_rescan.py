@@ -7,6 +7,7 @@ page is loaded once for each scan).
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import cv2
@@ -86,3 +87,17 @@ def test_no_rescan_above_the_configured_highest_resolution(engine, small_card_pa
     with TransactionMemory() as memory, pytest.raises(PhotoTooSmall):
         source.acquire(memory, Steps())
     assert scanner.dpis == [300]
+
+
+def test_a_face_that_needs_more_is_rescanned_at_the_highest_configured_resolution(engine, small_card_page):
+    with pytest.raises(PhotoTooSmall) as small:
+        locate_photo(small_card_page, engine, dpi=300)
+    highest = small.value.needed_dpi - 100
+    assert highest > 300
+    scanner = CountingScanner([small_card_page, small_card_page])
+    source = ScannedPhoto(
+        "card", scanner=scanner, engine=engine, locate=locate_photo, dpi=300, max_dpi=highest
+    )
+    with TransactionMemory() as memory, contextlib.suppress(PhotoTooSmall):
+        source.acquire(memory, Steps())
+    assert scanner.dpis == [300, highest]

@@ -119,7 +119,7 @@ class ScanConfig(Section):
         default=600,
         title="Highest rescan resolution",
         description="A photo too small to compare is scanned again at once, at the resolution it needs"
-        " up to this (DPI); at or below card_dpi and form_dpi, never.",
+        " or this (DPI) if it needs more; at or below card_dpi and form_dpi, never.",
         ge=150,
         le=1200,
     )

@@ -58,8 +58,8 @@ class ScannedPhoto:
 
     The page is scanned at ``dpi``, the photo located on it and cut out; the page is wiped as soon
     as the photo is out, and the photo lives in ``memory`` until the transaction ends. A photo too
-    small to compare at ``dpi`` is scanned again at once, at the resolution it needs if that is at
-    most ``max_dpi``: the document still lies on the glass, so staff need do nothing.
+    small to compare at ``dpi`` is scanned again at once, at the resolution it needs or ``max_dpi``
+    if it needs more: the document still lies on the glass, so staff need do nothing.
 
     :param name: "card" or "form", the mode it serves.
     :param scanner: the scanner.
@@ -86,10 +86,11 @@ class ScannedPhoto:
         try:
             return self._photo(memory, progress, self.dpi)
         except PhotoTooSmall as small:
-            if not self.dpi < small.needed_dpi <= self.max_dpi:
+            rescan_dpi = min(small.needed_dpi, self.max_dpi)
+            if rescan_dpi <= self.dpi:
                 raise
             progress.step(State.SCANNING, "rescanning", "rescanning_hint")
-            return self._photo(memory, progress, small.needed_dpi)
+            return self._photo(memory, progress, rescan_dpi)
 
     def _photo(self, memory: TransactionMemory, progress: Progress, dpi: int) -> np.ndarray:
         page = memory.keep(self.scanner.scan(dpi=dpi))

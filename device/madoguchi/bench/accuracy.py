@@ -123,10 +123,11 @@ def _scanned_photo(
     try:
         return locate_photo(page, engine, dpi=dpi).image, True, conditions
     except PhotoTooSmall as small:
-        if family is None or not dpi < small.needed_dpi <= RESCAN_MAX_DPI:
+        rescan_dpi = min(small.needed_dpi, RESCAN_MAX_DPI)
+        if family is None or rescan_dpi <= dpi:
             return page, False, conditions
         # as the appliance does (reference.ScannedPhoto): the same card, scanned again
-        page, conditions = family_scan(rgb, family, seed, rescan_dpi=small.needed_dpi)
+        page, conditions = family_scan(rgb, family, seed, rescan_dpi=rescan_dpi)
     except FaceError:
         return page, False, conditions
     try:

@@ -8,8 +8,11 @@ skewed), or an A4 application form with a 45x35 mm photo glued on. The search ha
    centre, size and skew. No blob at all means a blank page.
 2. *Faces*, with the engine's detector on each region, deskewed and turned by quarter turns:
    the likeliest turn (a card lies landscape with its portrait upright) and its opposite, the
-   better detector score winning, then the other two if neither convinced. A card's small grey
-   "ghost" portrait is ignored by size; two full-size portraits far apart mean two photos.
+   better detector score winning, then the other two if neither convinced. A card where nothing
+   convinced is searched again at twice the detail, in tiles: a loosely framed portrait in a
+   small window is too small for the detector at the card's scale. On a card the largest face is
+   the portrait and its small grey "ghost" portrait is ignored; two full-size portraits far apart
+   mean two photos.
 
 The photo is then cut from the full-resolution page around the face, in one affine warp, and the
 print's dot structure is smoothed away (:mod:`madoguchi.document.descreen`).
@@ -57,7 +60,9 @@ BLANK_SHARE = 0.001
 # Regions smaller than this on their short side (mm) are text, specks or lines of boxes on a
 # form, not photos (a form's is 35 mm wide, a card 54 mm tall); each costs detector runs.
 MIN_REGION_MM = 15.0
-# At most this many regions, largest first, go to the face detector.
+# At most this many regions go to the face detector: card- and photo-sized ones (and the
+# photo-sized solid parts of larger print) first, then the larger print itself (a form's rows of
+# boxes can outnumber this and each outsize its photo).
 MAX_REGIONS = 5
 # In print larger than a card (a form), a glued photo merges with the boxes printed around it
 # and is too small to detect at the form's scale. Opening the content with this kernel (mm)
@@ -71,6 +76,9 @@ CARD_LENGTH_MM_RANGE = (65.0, 110.0)
 # The detector sees each region with its long side at most this many pixels (BlazeFace sees
 # 192x192, so a card's face is still ~50 px tall there); small regions stay at full resolution.
 DETECT_LONG_PX = 384
+# A card searched again is seen this many times larger, cut into tiles in which the smallest
+# portrait (CARD_FACE_SHARE) appears about 40 px tall to the detector.
+CLOSER = 2.0
 # Views narrower than this (a long thin strip of print) cannot hold a face and are skipped; the
 # engine refuses images under 32 px.
 MIN_VIEW_PX = 48
@@ -85,15 +93,16 @@ WEAK_SCORE = 0.62
 # A face is upright when its eye line is within this many degrees of level and the nose is
 # below the eyes; the detector also finds faces lying on their side, which this rejects.
 MAX_ROLL_DEG = 35.0
-# On a card the portrait's face box is about 0.3-0.4 of the card's height, the ghost's about
-# 0.1: faces outside this range of shares are ghosts (even when the portrait itself is lost
-# under glare) or the detector mistaking the print for a huge face.
-CARD_FACE_SHARE = (0.18, 0.6)
-# The portrait is the face the detector is surest of. Another face is a second photo only if it
-# is at least GHOST_RATIO of the portrait's height (a ghost portrait is ~1/4), at least
-# SAME_PHOTO face heights away (closer, it is a bystander in the same photo, which the engine
-# judges; two cards lie ~4 or more apart) and scores SECOND_PHOTO_SCORE or more (two real
-# portraits both score high; the print sometimes raises a weak false face).
+# On a card the portrait's face box is 0.09-0.4 of the card's height (a face filling 45-85 % of a
+# 20-28 mm window): faces outside this range of shares are print specks or the detector taking
+# the print for a huge face. A ghost portrait (about 0.1) can be inside it: see GHOST_RATIO.
+CARD_FACE_SHARE = (0.07, 0.6)
+# A card's portrait is its largest face (a ghost portrait is ~1/4 of it); elsewhere the face the
+# detector is surest of. Another face is a second photo only if it is at least GHOST_RATIO of
+# the portrait's height, at least SAME_PHOTO face heights away (closer, it is a bystander in the
+# same photo, which the engine judges; two cards lie ~4 or more apart) and scores
+# SECOND_PHOTO_SCORE or more (two real portraits both score high; the print sometimes raises a
+# weak false face).
 GHOST_RATIO = 0.6
 SAME_PHOTO = 2.5
 SECOND_PHOTO_SCORE = 0.75
@@ -107,8 +116,11 @@ MAX_SKEW_DEG = 12.0
 # upsampling of the scan: PhotoTooSmall names the resolution that would do, and the scanner is
 # asked for it at once (reference.ScannedPhoto). A card's portrait at 300 dpi gives ~200-260 px.
 MIN_FACE_HEIGHT_PX = 125
-# Scanners offer resolutions in steps of 100 dpi (150 aside); a rescan asks for the next one up.
+# Scanners offer resolutions in steps of 100 dpi (150 aside); a rescan asks for the step that
+# makes the face RESCAN_MARGIN times MIN_FACE_HEIGHT_PX tall: the detector's box varies by a few
+# per cent from one scan to the next, and a face just short of it again would be refused.
 DPI_STEP = 100
+RESCAN_MARGIN = 1.1
 # The head (the face box grown by this share of its height on every side) must lie this many
 # pixels inside the page edge, else part of the photo was not scanned.
 HEAD_MARGIN = 0.25
@@ -121,7 +133,7 @@ CROP_MARGIN = 0.6
 class FaceFinder(Protocol):
     """The part of the face engine this module needs (``madoguchi.engine.FaceEngine``)."""
 
-    def find_faces(self, rgb: np.ndarray) -> list[Face]: ...
+    def find_faces(self, rgb: np.ndarray, *, min_face: int | None = None) -> list[Face]: ...
 
 
 @dataclass(frozen=True)
@@ -232,21 +244,24 @@ def _regions(page: np.ndarray, dpi: int, held: TransactionMemory) -> list[_Regio
     contours, _ = cv2.findContours(blobs, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     min_side = MIN_REGION_MM / MM_PER_INCH * REGION_DPI
     h, w = small.shape[:2]
-    regions = []
-    for contour in sorted(contours, key=cv2.contourArea, reverse=True)[:MAX_REGIONS]:
+    photos: list[_Region] = []  # card- and photo-sized, with the solid parts of larger print
+    prints: list[_Region] = []
+    for contour in sorted(contours, key=cv2.contourArea, reverse=True):
         rect = cv2.minAreaRect(contour)
         if min(rect[1]) < min_side:
-            break
+            continue
         skew, size = _squared(cv2.boxPoints(rect))
         x, y, bw, bh = cv2.boundingRect(contour)
         touches = x <= 0 or y <= 0 or x + bw >= w or y + bh >= h
-        if max(size) / REGION_DPI * MM_PER_INCH > CARD_LENGTH_MM_RANGE[1]:
-            regions += _solid_parts(content, contour, skew, scale)
-        regions.append(
-            _Region(
-                (rect[0][0] / scale, rect[0][1] / scale), (size[0] / scale, size[1] / scale), skew, touches
-            )
+        region = _Region(
+            (rect[0][0] / scale, rect[0][1] / scale), (size[0] / scale, size[1] / scale), skew, touches
         )
+        if max(size) / REGION_DPI * MM_PER_INCH > CARD_LENGTH_MM_RANGE[1]:
+            photos += _solid_parts(content, contour, skew, scale)
+            prints.append(region)
+        else:
+            photos.append(region)
+    regions = (photos + prints)[:MAX_REGIONS]
     if not regions:
         raise PhotoNotFound("nothing on the page is large enough to be a photo")
     return regions
@@ -376,17 +391,57 @@ def _turn_order(region: _Region, dpi: int) -> tuple[int, ...]:
     return (1, 3, 0, 2) if _is_card(region, dpi) and h > w else (0, 2, 1, 3)
 
 
+@dataclass(frozen=True)
+class _Sighting:
+    """The faces the detector found in one view of a region, and how the view was made."""
+
+    score: float  # the best face's
+    faces: list[Face]
+    angle: float
+    scale: float
+    to_view: np.ndarray  # 2x3: page pixels -> view pixels
+
+
 def _faces_in(
     page: np.ndarray, region: _Region, engine: FaceFinder, dpi: int, held: TransactionMemory
 ) -> list[_Hit]:
     """The full-size portraits in ``region``: none, one, or several (two cards side by side)."""
-    scale = min(1.0, DETECT_LONG_PX / max(region.size))
-    if min(region.size) * scale < MIN_VIEW_PX:
+    card = _is_card(region, dpi)
+    best = _sighting(page, region, engine, dpi, held, closer=False)
+    if card and (best is None or best.score < WEAK_SCORE):
+        closer = _sighting(page, region, engine, dpi, held, closer=True)
+        if closer is not None and (best is None or closer.score > best.score):
+            best = closer
+    if best is None:
         return []
+    order = (lambda f: -f.box.height) if card else (lambda f: -f.box.score)
+    portrait, *others = sorted(best.faces, key=order)
+    kept = [portrait]
+    for face in others:
+        near = any(
+            np.hypot(*np.subtract(face.box.center, k.box.center)) < SAME_PHOTO * k.box.height for k in kept
+        )
+        if face.box.height >= GHOST_RATIO * portrait.box.height and not near:
+            kept.append(face)
+    back = cv2.invertAffineTransform(best.to_view)
+    return [_hit(face, back, best.scale, best.angle, region) for face in kept]
+
+
+def _sighting(
+    page: np.ndarray, region: _Region, engine: FaceFinder, dpi: int, held: TransactionMemory, *, closer: bool
+) -> _Sighting | None:
+    """The turn of ``region`` whose upright faces the detector is surest of, or None.
+
+    ``closer`` looks at the region ``CLOSER`` times larger and has the engine tile the view.
+    """
+    scale = min(1.0, DETECT_LONG_PX * (CLOSER if closer else 1.0) / max(region.size))
+    if min(region.size) * scale < MIN_VIEW_PX:
+        return None
     low, high = (0.0, np.inf)
     if _is_card(region, dpi):
         low, high = (share * min(region.size) * scale for share in CARD_FACE_SHARE)
-    best: tuple[float, list[Face], float, np.ndarray] | None = None
+    min_face = max(MIN_VIEW_PX, round(low)) if closer else None
+    best: _Sighting | None = None
     upright = (max(1, round(region.size[0] * scale)), max(1, round(region.size[1] * scale)))
     patch = _patch(page, region.center, scale, upright)
     if not np.may_share_memory(patch.image, page):  # shrunk: a copy
@@ -395,26 +450,14 @@ def _faces_in(
         angle = region.skew + 90.0 * turn
         size = upright if turn % 2 == 0 else upright[::-1]
         view, m = _turned(patch, angle, scale, size)
-        found = [held.keep_face(f) for f in engine.find_faces(held.keep(view))]
+        found = [held.keep_face(f) for f in engine.find_faces(held.keep(view), min_face=min_face)]
         faces = [f for f in found if _upright(f) and low <= f.box.height <= high]
         score = max((f.box.score for f in faces), default=0.0)
-        if faces and (best is None or score > best[0]):
-            best = (score, faces, angle, m)
-        if best is not None and tried == 1 and best[0] >= WEAK_SCORE:
+        if faces and (best is None or score > best.score):
+            best = _Sighting(score, faces, angle, scale, m)
+        if best is not None and tried == 1 and best.score >= WEAK_SCORE:
             break
-    if best is None:
-        return []
-    _, faces, angle, m = best
-    portrait, *others = sorted(faces, key=lambda f: -f.box.score)
-    kept = [portrait]
-    for face in others:
-        near = any(
-            np.hypot(*np.subtract(face.box.center, k.box.center)) < SAME_PHOTO * k.box.height for k in kept
-        )
-        if face.box.height >= GHOST_RATIO * portrait.box.height and not near:
-            kept.append(face)
-    back = cv2.invertAffineTransform(m)
-    return [_hit(face, back, scale, angle, region) for face in kept]
+    return best
 
 
 def _hit(face: Face, back: np.ndarray, scale: float, angle: float, region: _Region) -> _Hit:
@@ -436,7 +479,7 @@ def _cut(page: np.ndarray, hit: _Hit, dpi: int) -> LocatedPhoto:
         )
     height = hit.size[1]
     if height < MIN_FACE_HEIGHT_PX:
-        needed = math.ceil(dpi * MIN_FACE_HEIGHT_PX / max(height, 1.0) / DPI_STEP) * DPI_STEP
+        needed = math.ceil(dpi * MIN_FACE_HEIGHT_PX * RESCAN_MARGIN / max(height, 1.0) / DPI_STEP) * DPI_STEP
         raise PhotoTooSmall(
             f"the face is {height:.0f} px tall at {dpi} dpi ({height / dpi * MM_PER_INCH:.1f} mm);"
             f" at least {MIN_FACE_HEIGHT_PX} px is needed: rescan at {needed} dpi or use a larger photo",
