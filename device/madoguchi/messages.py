@@ -197,9 +197,9 @@ ACTIONS: dict[str, Text] = {
         "スキャナーには原稿を1枚だけ置いてください",
         "Place only one document on the scanner",
     ),
-    "photo_too_small": Text(
-        "解像度を上げて（600dpi）読み取り直してください",
-        "Rescan at a higher resolution (600 dpi)",
+    "photo_too_small": Text(  # shown after the automatic rescan at the highest resolution
+        "写真の大きい書類（申請書など）で確認してください",
+        "Use a document with a larger photo, such as the application form",
     ),
     "photo_cut_off": Text(
         "原稿をスキャナーの角に合わせて置き直してください",
