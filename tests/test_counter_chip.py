@@ -54,6 +54,15 @@ class ForeignCard:
 
 @pytest.fixture
 def desk(simulated_hardware, tmp_path):
+    running = chip_desk(simulated_hardware, tmp_path)
+    try:
+        yield running
+    finally:
+        running.close()
+
+
+def chip_desk(simulated_hardware, tmp_path, **counter) -> Desk:
+    """The marker desk in chip mode; ``counter`` overrides keys of its [counter] section."""
     keys = tmp_path / "jlis.pem"
     keys.write_bytes(issuer_pem())
     config = config_module.parse(
@@ -64,17 +73,14 @@ def desk(simulated_hardware, tmp_path):
                 "threshold": 60,
                 "capture_seconds": 0.3,
                 "mode": "chip",
+                **counter,
             },
             "hardware": {"kind": "simulated"},
             "storage": {"audit_path": str(tmp_path / "audit.jsonl")},
             "chip": {"enabled": True, "jlis_keys": str(keys), "card_timeout": 1.0},
         }
     )
-    running = marker_desk(simulated_hardware, config)
-    try:
-        yield running
-    finally:
-        running.close()
+    return marker_desk(simulated_hardware, config)
 
 
 def serve(desk: Desk, code: str = CODE, card=None, visitor: int = GENUINE):
@@ -180,6 +186,21 @@ def test_cancel_during_entry_sends_nothing(desk):
     desk.press("cancel")
     report = desk.next_report()
     assert report.result.code == "cancelled" and card.tries == 10 and card.reads == 0
+
+
+def test_a_code_left_half_entered_is_wiped_and_the_transaction_cancelled(simulated_hardware, tmp_path):
+    desk = chip_desk(simulated_hardware, tmp_path, code_seconds=2.0)
+    try:
+        card = chip_card()
+        desk.tap(card)
+        desk.press("start")
+        desk.wait_for(State.ENTERING_CODE)
+        desk.press("mode")  # one digit keyed, then nobody presses anything
+        report = desk.next_report()
+        assert report.result.code == "cancelled" and card.tries == 10 and card.reads == 0
+        assert serve(desk, card=card).result.code == "scored"  # and the next visitor is served
+    finally:
+        desk.close()
 
 
 def test_start_on_a_blank_digit_is_answered_and_mode_corrects_at_the_end(desk):

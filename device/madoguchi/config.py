@@ -105,6 +105,14 @@ class CounterConfig(Section):
         ge=1.0,
         le=600.0,
     )
+    code_seconds: float = Field(
+        default=120.0,
+        title="Code entry time",
+        description="Seconds without a press after which an access code being keyed in is wiped and"
+        " the transaction cancelled (chip mode), so a half-entered code never waits for the next visitor.",
+        ge=2.0,
+        le=600.0,
+    )
     font: Annotated[AbsolutePath, AfterValidator(check_font)] | None = Field(
         default=None,
         title="Font",

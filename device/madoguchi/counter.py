@@ -323,10 +323,12 @@ class Counter:
     def ask_digits(self, prompt: str, length: int, *, groups: tuple[int, ...]) -> str:
         """Staff key in ``length`` digits: MODE steps the digit under the cursor (blank, 0 … 9, 0 …),
         START moves to the next digit and, after the last, to a confirmation; START there returns
-        the digits, MODE goes back to the first digit to correct them; CANCEL raises Cancelled.
-        Nothing is prefilled; a blank digit is not passed by START. The digits are never logged."""
+        the digits, MODE goes back to the first digit to correct them; CANCEL raises Cancelled, as
+        do ``code_seconds`` without a press. Nothing is prefilled; a blank digit is not passed by
+        START. The digits are never logged."""
         digits = bytearray(b"_" * length)
         cursor, notice, changed = 0, None, True
+        last_press = self.clock()
         self.enter(State.ENTERING_CODE)
         self._saw(prompt)
         self._screen = None  # not kept to be drawn again: it shows the code
@@ -341,9 +343,12 @@ class Counter:
                 try:
                     event = self.events.get(timeout=1.0)
                 except queue.Empty:
+                    if self.clock() - last_press >= self.settings.code_seconds:
+                        log.info("no press for %g s: the access code was wiped", self.settings.code_seconds)
+                        raise Cancelled from None
                     changed = False
                     continue
-                changed = True
+                changed, last_press = True, self.clock()
                 try:
                     notice = None
                     if event in (Event.STOP, Event.CANCEL):
