@@ -11,6 +11,8 @@ from __future__ import annotations
 import io
 import json
 import logging
+import time
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -61,7 +63,7 @@ def desk(simulated_hardware, tmp_path):
         running.close()
 
 
-def chip_desk(simulated_hardware, tmp_path, **counter) -> Desk:
+def chip_desk(simulated_hardware, tmp_path, *, card_timeout: float = 1.0, **counter) -> Desk:
     """The marker desk in chip mode; ``counter`` overrides keys of its [counter] section."""
     keys = tmp_path / "jlis.pem"
     keys.write_bytes(issuer_pem())
@@ -77,7 +79,7 @@ def chip_desk(simulated_hardware, tmp_path, **counter) -> Desk:
             },
             "hardware": {"kind": "simulated"},
             "storage": {"audit_path": str(tmp_path / "audit.jsonl")},
-            "chip": {"enabled": True, "jlis_keys": str(keys), "card_timeout": 1.0},
+            "chip": {"enabled": True, "jlis_keys": str(keys), "card_timeout": card_timeout},
         }
     )
     return marker_desk(simulated_hardware, config)
@@ -201,6 +203,43 @@ def test_a_code_left_half_entered_is_wiped_and_the_transaction_cancelled(simulat
         assert serve(desk, card=card).result.code == "scored"  # and the next visitor is served
     finally:
         desk.close()
+
+
+def test_cancel_while_waiting_for_the_card_ends_the_wait(simulated_hardware, tmp_path):
+    desk = chip_desk(simulated_hardware, tmp_path, card_timeout=60.0)
+    try:
+        desk.show(camera_frame(GENUINE))
+        desk.press("start")
+        desk.enter_code(CODE)
+        desk.wait_for(State.READING_CHIP)  # no card on the reader
+        desk.press("cancel")
+        assert desk.next_report().result.code == "cancelled"  # not "no card" a minute later
+    finally:
+        desk.close()
+
+
+@dataclass
+class SlowCard(MyNumberCard):
+    """A card that answers READ BINARY slowly, as a weak field or a long file does."""
+
+    def execute(self, apdu: bytes) -> bytes:
+        if apdu[1:2] == b"\xb0":
+            time.sleep(0.05)
+        return super().execute(apdu)
+
+
+def test_cancel_during_the_read_stops_it_between_commands(desk):
+    whole = chip_card()
+    card = SlowCard(whole.files, whole.pin)
+    desk.tap(card)
+    desk.show(camera_frame(GENUINE))
+    desk.press("start")
+    desk.enter_code(CODE)
+    desk.wait_for(State.READING_CHIP)
+    desk.press("cancel")
+    assert desk.next_report().result.code == "cancelled"
+    face_file_reads = len(whole.files[max(whole.files, key=lambda fid: len(whole.files[fid]))]) // 0xFF
+    assert card.reads < face_file_reads  # stopped partway, not after the whole photo
 
 
 def test_start_on_a_blank_digit_is_answered_and_mode_corrects_at_the_end(desk):

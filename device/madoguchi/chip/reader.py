@@ -22,7 +22,7 @@ from madoguchi.chip.errors import UnsupportedCard, WrongAccessCode
 from madoguchi.chip.mynumber import MyNumberKeyB
 from madoguchi.chip.passive import Verification, load_cscas
 from madoguchi.chip.residence import ResidenceCardKey
-from madoguchi.chip.transport import Channel, PcscReader, Transport
+from madoguchi.chip.transport import Channel, CheckedChannel, PcscReader, Transport, nothing
 
 AccessKey = MrzKey | MyNumberKeyB | ResidenceCardKey
 REMEMBERED_REFUSALS = 64
@@ -86,18 +86,23 @@ class ChipReader:
         with self.transport(self.reader_name) as reader:
             return reader.reader_name()
 
-    def read_photo(self, access: AccessKey) -> ChipPhoto:
+    def read_photo(self, access: AccessKey, *, between: Callable[[], None] = nothing) -> ChipPhoto:
         """Wait for a card, open it with ``access`` exactly once, read and check its face image.
 
         A key a card refused before raises WrongAccessCode again without reaching the card.
+        ``between`` is called while waiting for the card and before every command to it; what it
+        raises (the counter's Cancelled) stops the wait or the read there.
         """
         key = f"{type(access).__name__}{vars(access)}".encode()
         digest = hmac.new(self._salt, key, hashlib.sha256).digest()
         if digest in self._refused:
             raise WrongAccessCode("this code was already refused by the card; it was not sent again")
         try:
-            with self.transport(self.reader_name) as reader, reader.wait_for_card(self.card_timeout) as card:
-                encoded, kind, verification = self._read(card, access)
+            with (
+                self.transport(self.reader_name) as reader,
+                reader.wait_for_card(self.card_timeout, between=between) as card,
+            ):
+                encoded, kind, verification = self._read(CheckedChannel(card, between), access)
         except WrongAccessCode:
             self._refused[digest] = None
             while len(self._refused) > REMEMBERED_REFUSALS:

@@ -11,6 +11,8 @@ tests use it on any PC; the real-stack tests keep pcscd + vpcd. Staff's hands ar
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 
 import numpy as np
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -19,6 +21,7 @@ from madoguchi.chip.apdu import Response
 from madoguchi.chip.emulator import MyNumberCard, ResidenceCard, chip_face, personalise
 from madoguchi.chip.errors import CardRemoved, NoCard, ReaderGone
 from madoguchi.chip.mynumber import MyNumberKeyB
+from madoguchi.chip.transport import POLL_MS, nothing
 
 Card = MyNumberCard | ResidenceCard
 READER_NAME = "Madoguchi Emulated Reader 00 00"
@@ -77,15 +80,22 @@ class EmulatedReader:
             raise ReaderGone(f"card reader {self.wanted} is not connected")
         return self.desk.name
 
-    def wait_for_card(self, timeout: float) -> EmulatedSession:
+    def wait_for_card(self, timeout: float, *, between: Callable[[], None] = nothing) -> EmulatedSession:
         name = self.reader_name()
         desk = self.desk
-        with desk._changed:
-            desk._changed.wait_for(lambda: desk._card is not None or not desk._plugged, timeout)
-            desk._check_plugged()
-            if desk._card is None:
-                raise NoCard(f"no card on {name} within {timeout:g} s")
-            return EmulatedSession(desk, desk._card)
+        deadline = time.monotonic() + timeout
+        while True:
+            between()
+            left = deadline - time.monotonic()
+            with desk._changed:
+                there = desk._changed.wait_for(
+                    lambda: desk._card is not None or not desk._plugged, min(POLL_MS / 1000, max(left, 0.0))
+                )
+                if there or left <= 0:
+                    desk._check_plugged()
+                    if desk._card is None:
+                        raise NoCard(f"no card on {name} within {timeout:g} s")
+                    return EmulatedSession(desk, desk._card)
 
     def __enter__(self) -> EmulatedReader:
         return self

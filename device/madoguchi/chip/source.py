@@ -57,7 +57,7 @@ class ChipSource:
         del code
         progress.step(State.READING_CHIP, "reading_chip", "reading_chip_hint")
         try:
-            photo = self.reader.read_photo(key)
+            photo = self.reader.read_photo(key, between=progress.check)  # CANCEL stops the wait or the read
         finally:
             del key
         image = memory.keep(photo.image)

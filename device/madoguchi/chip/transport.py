@@ -9,6 +9,7 @@ a card that leaves the field is :class:`CardRemoved`, a reader or pcscd that is 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 from madoguchi.chip.apdu import Response, command
@@ -29,11 +30,28 @@ class Session(Channel, Protocol):
     def __exit__(self, *exc) -> None: ...
 
 
+def nothing() -> None:
+    """The default ``between``: nothing to look at between polls or commands."""
+
+
+class CheckedChannel:
+    """``channel`` with ``between`` called before every command: the counter's check for CANCEL,
+    so staff can stop a read halfway (its exception propagates; the session is closed as usual)."""
+
+    def __init__(self, channel: Channel, between: Callable[[], None]) -> None:
+        self.channel = channel
+        self.between = between
+
+    def transmit(self, apdu: bytes) -> Response:
+        self.between()
+        return self.channel.transmit(apdu)
+
+
 class Transport(Protocol):
     """A reader, opened by name: :class:`PcscReader`, or an emulated one for the simulator."""
 
     def reader_name(self) -> str: ...
-    def wait_for_card(self, timeout: float) -> Session: ...
+    def wait_for_card(self, timeout: float, *, between: Callable[[], None] = nothing) -> Session: ...
     def __enter__(self) -> Transport: ...
     def __exit__(self, *exc) -> None: ...
 
@@ -92,13 +110,15 @@ class PcscReader:
                 return name
         raise ReaderGone(f"card reader {self.wanted or '(any)'} is not connected")
 
-    def wait_for_card(self, timeout: float) -> CardSession:
-        """Block until a card is in the field (NoCard after ``timeout`` s) and connect to it."""
+    def wait_for_card(self, timeout: float, *, between: Callable[[], None] = nothing) -> CardSession:
+        """Block until a card is in the field (NoCard after ``timeout`` s) and connect to it;
+        ``between`` is called every ``POLL_MS`` while waiting (and may raise to stop the wait)."""
         scard = self._scard
         name = self.reader_name()
         deadline = time.monotonic() + timeout
         states = [(name, scard.SCARD_STATE_UNAWARE)]
         while True:
+            between()
             hresult, states = scard.SCardGetStatusChange(self._context, POLL_MS, states)
             if hresult not in (scard.SCARD_S_SUCCESS, scard.SCARD_E_TIMEOUT):
                 raise _failed(scard, hresult, f"reader {name}")
