@@ -146,8 +146,8 @@ def test_tree_check_names_what_is_wrong(tmp_path):
     (root / "etc/systemd/journald.conf.d/madoguchi.conf").write_text("[Journal]\nStorage=persistent\n")
     (root / "etc/madoguchi/config.toml").write_text("")
     (root / "etc/ssh/ssh_host_ed25519_key").write_text("")
-    found = "\n".join(load_check_tree().problems(root))
-    for expected in (
+    assert_problems_named(
+        root,
         "fstab swap line",
         "swap.target is not masked",
         "madoguchi-clock-check.service is not enabled",
@@ -157,8 +157,7 @@ def test_tree_check_names_what_is_wrong(tmp_path):
         "fstab mounts no ext4 LABEL=madoguchi-data",
         "host key shipped",
         "journald is not volatile",
-    ):
-        assert expected in found
+    )
 
 
 def test_tree_check_wants_the_data_partition_made_before_its_mount(staged, tmp_path):
@@ -169,13 +168,19 @@ def test_tree_check_wants_the_data_partition_made_before_its_mount(staged, tmp_p
     unit = root / "usr/lib/systemd/system/madoguchi-data-partition.service"
     unit.write_text(unit.read_text().replace("Before=var-lib-madoguchi.mount", "Before=local-fs.target"))
     (root / "boot/firmware/cmdline.txt").write_text("root=/dev/mmcblk0p2 rootwait resize\n")
-    found = "\n".join(load_check_tree().problems(root))
-    for expected in (
+    assert_problems_named(
+        root,
         "madoguchi-data-partition.service is not enabled for var-lib-madoguchi.mount",
         "does not run before var-lib-madoguchi.mount",
         "cmdline.txt grows the root at first boot: resize",
-    ):
-        assert expected in found
+    )
+
+
+def assert_problems_named(root: Path, *expected: str) -> None:
+    """The tree check on ``root`` names each of ``expected`` (part of a problem's text)."""
+    found = "\n".join(load_check_tree().problems(root))
+    for problem in expected:
+        assert problem in found
 
 
 def test_units_pass_systemd_analyze_verify(staged):

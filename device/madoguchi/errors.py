@@ -74,6 +74,12 @@ class PhotoTooSmall(PhotoNotFound):
         super().__init__(message, side=side)
         self.needed_dpi = needed_dpi
 
+    def rescan_dpi(self, dpi: int, highest: int) -> int | None:
+        """The resolution to scan again at, after a scan at ``dpi`` with ``highest`` allowed: the one
+        needed, or ``highest`` if it needs more; None when that is no higher than ``dpi``."""
+        again = min(self.needed_dpi, highest)
+        return again if again > dpi else None
+
 
 class PhotoCutOff(PhotoNotFound):
     reason = "photo_cut_off"

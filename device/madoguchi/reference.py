@@ -86,8 +86,8 @@ class ScannedPhoto:
         try:
             return self._photo(memory, progress, self.dpi)
         except PhotoTooSmall as small:
-            rescan_dpi = min(small.needed_dpi, self.max_dpi)
-            if rescan_dpi <= self.dpi:
+            rescan_dpi = small.rescan_dpi(self.dpi, self.max_dpi)
+            if rescan_dpi is None:
                 raise
             progress.step(State.SCANNING, "rescanning", "rescanning_hint")
             return self._photo(memory, progress, rescan_dpi)

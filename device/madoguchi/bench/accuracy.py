@@ -123,8 +123,8 @@ def _scanned_photo(
     try:
         return locate_photo(page, engine, dpi=dpi).image, True, conditions
     except PhotoTooSmall as small:
-        rescan_dpi = min(small.needed_dpi, RESCAN_MAX_DPI)
-        if family is None or rescan_dpi <= dpi:
+        rescan_dpi = small.rescan_dpi(dpi, RESCAN_MAX_DPI)
+        if family is None or rescan_dpi is None:
             return page, False, conditions
         # as the appliance does (reference.ScannedPhoto): the same card, scanned again
         page, conditions = family_scan(rgb, family, seed, rescan_dpi=rescan_dpi)
