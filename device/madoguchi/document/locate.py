@@ -256,7 +256,7 @@ def _regions(page: np.ndarray, dpi: int, held: TransactionMemory) -> list[_Regio
         region = _Region(
             (rect[0][0] / scale, rect[0][1] / scale), (size[0] / scale, size[1] / scale), skew, touches
         )
-        if max(size) / REGION_DPI * MM_PER_INCH > CARD_LENGTH_MM_RANGE[1]:
+        if _is_form(region, dpi):
             photos += _solid_parts(content, contour, skew, scale)
             prints.append(region)
         else:
