@@ -109,6 +109,16 @@ def test_simulated_scanner_returns_loaded_pages_then_blank(test_backend, card):
         assert (page == 255).all()
 
 
+def test_the_last_page_stays_on_the_glass_until_the_next_load(card):
+    """A rescan reads the page still lying there, not the next visitor's."""
+    path, pixels = card
+    with SimulatedScanner([path]) as scanner:
+        assert np.array_equal(scanner.scan(dpi=300), pixels)
+        assert np.array_equal(scanner.scan(dpi=300), pixels)
+        scanner.load([None])
+        assert (scanner.scan(dpi=300) == 255).all()
+
+
 def test_simulated_scanner_runs_the_real_sane_path(test_backend, card):
     """A SANE failure surfaces through the simulator, so its scans really go through SaneScanner."""
     failing = SaneScanner(device=FAULTY, options={"read-return-value": "SANE_STATUS_JAMMED"})

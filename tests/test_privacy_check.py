@@ -46,7 +46,7 @@ def test_after_many_transactions_every_promise_holds(tmp_path, visitor):
     daemon = start(tmp_path / "box", log=tmp_path / "daemon.log", sandbox=True)
     try:
         outcomes = [daemon.ask("press", button="start", wait=True, **visitor)[0]["outcome"] for _ in range(5)]
-        outcomes.append(daemon.ask("press", button="start", wait=True)[0]["outcome"])  # an empty glass
+        outcomes.append(daemon.ask("press", button="start", wait=True, page="")[0]["outcome"])  # card lifted
         assert outcomes == ["scored"] * 5 + ["blank_page"]
         code, report = daemon.cli_json("privacy-check")
         words = daemon.cli("privacy-check", "--lang", "en").stdout

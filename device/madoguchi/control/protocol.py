@@ -116,7 +116,10 @@ class ConfigSetArguments(Arguments):
 
 
 class PressArguments(Arguments):
-    """Simulated hardware only: a button, and what the scanner and camera will see (image files)."""
+    """Simulated hardware only: a button, and what the scanner and camera will see (image files).
+
+    ``page`` is laid on the glass and stays there, as a page does until staff lift it; "" takes it
+    away (an empty glass); None leaves the glass as it is."""
 
     button: Literal["start", "mode", "cancel"]
     page: str | None = Field(default=None, max_length=4096)

@@ -410,7 +410,7 @@ def config_set(daemon: Daemon, args: p.Arguments, peer: Peer) -> Call:
 
 def _load(counter: Counter, args: p.PressArguments) -> None:
     if args.page is not None:
-        counter.hardware.scanner.load([args.page])
+        counter.hardware.scanner.load([args.page or None])  # "": an empty glass
     if args.frames:
         counter.hardware.camera.load(args.frames)
 

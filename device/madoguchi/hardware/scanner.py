@@ -203,12 +203,14 @@ class SimulatedScanner:
 
     SANE's ``test`` backend cannot show a card, so when ``sane`` is given (a SaneScanner on
     ``test:0``) every scan goes through it exactly as on the Pi, its pixels are discarded, and the
-    next loaded page is returned instead, scaled from ``page_dpi`` to the requested dpi. With no page
-    loaded, or for a None page, the scan is blank: white, the size of an ID-1 card.
+    next loaded page is returned instead, scaled from ``page_dpi`` to the requested dpi. The last
+    page stays on the glass for every later scan until :meth:`load`, as a page does until staff
+    lift it: a rescan reads the same page again. With no page loaded, or for a None page, the scan
+    is blank: white, the size of an ID-1 card.
 
         scanner = SimulatedScanner(["card.png", None], sane=SaneScanner(device="test:0"))
         scanner.scan(dpi=300)  # card.png
-        scanner.scan(dpi=300)  # blank page
+        scanner.scan(dpi=300)  # blank page, and so is every scan after it
         scanner.unplug()
         scanner.scan(dpi=300)  # raises ScannerGone
 
@@ -228,7 +230,7 @@ class SimulatedScanner:
         self.load(pages)
 
     def load(self, pages: Iterable[PageSource]) -> None:
-        """Replace the pages waiting to be scanned."""
+        """Replace the pages waiting to be scanned (and the one on the glass)."""
         pages = list(pages)
         for page in pages:
             if isinstance(page, (str, PathLike)) and not Path(page).is_file():
@@ -249,7 +251,7 @@ class SimulatedScanner:
             raise ScannerGone("scanner unplugged (simulated)")
         if self.sane is not None:
             self.sane.scan(dpi=dpi)
-        page = self._pages.popleft() if self._pages else None
+        page = self._pages.popleft() if len(self._pages) > 1 else next(iter(self._pages), None)
         if page is None:
             width, height = (round(mm / MM_PER_INCH * dpi) for mm in ID1_MM)
             return np.full((height, width, 3), 255, np.uint8)

@@ -130,7 +130,8 @@ class Desk:
         self.hardware.buttons.press(button)
 
     def put(self, *pages: np.ndarray | None) -> None:
-        """Pages for the next scans; None is an empty glass."""
+        """Pages for the next scans; None is an empty glass. The last stays on the glass (a rescan
+        reads it again) until the next ``put``."""
         self.hardware.scanner.load(pages)
 
     def show(self, *frames: np.ndarray) -> None:
