@@ -12,6 +12,7 @@ import io
 import json
 import logging
 import time
+from contextlib import closing
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,11 +57,8 @@ class ForeignCard:
 
 @pytest.fixture
 def desk(simulated_hardware, tmp_path):
-    running = chip_desk(simulated_hardware, tmp_path)
-    try:
+    with closing(chip_desk(simulated_hardware, tmp_path)) as running:
         yield running
-    finally:
-        running.close()
 
 
 def chip_desk(simulated_hardware, tmp_path, *, card_timeout: float = 1.0, **counter) -> Desk:
@@ -191,8 +189,7 @@ def test_cancel_during_entry_sends_nothing(desk):
 
 
 def test_a_code_left_half_entered_is_wiped_and_the_transaction_cancelled(simulated_hardware, tmp_path):
-    desk = chip_desk(simulated_hardware, tmp_path, code_seconds=2.0)
-    try:
+    with closing(chip_desk(simulated_hardware, tmp_path, code_seconds=2.0)) as desk:
         card = chip_card()
         desk.tap(card)
         desk.press("start")
@@ -201,21 +198,16 @@ def test_a_code_left_half_entered_is_wiped_and_the_transaction_cancelled(simulat
         report = desk.next_report()
         assert report.result.code == "cancelled" and card.tries == 10 and card.reads == 0
         assert serve(desk, card=card).result.code == "scored"  # and the next visitor is served
-    finally:
-        desk.close()
 
 
 def test_cancel_while_waiting_for_the_card_ends_the_wait(simulated_hardware, tmp_path):
-    desk = chip_desk(simulated_hardware, tmp_path, card_timeout=60.0)
-    try:
+    with closing(chip_desk(simulated_hardware, tmp_path, card_timeout=60.0)) as desk:
         desk.show(camera_frame(GENUINE))
         desk.press("start")
         desk.enter_code(CODE)
         desk.wait_for(State.READING_CHIP)  # no card on the reader
         desk.press("cancel")
         assert desk.next_report().result.code == "cancelled"  # not "no card" a minute later
-    finally:
-        desk.close()
 
 
 @dataclass

@@ -1,8 +1,8 @@
 """A photo too small at the configured resolution is scanned again at the resolution it needs.
 
 The real photo locator and face engine on a page whose card is printed small; the scanner is the
-simulator's, which scales its page to the resolution asked for (the card stays on the glass, so the
-page is loaded once for each scan).
+simulator's, which scales its page to the resolution asked for (the page is laid once and stays on
+the glass for the rescan, as the card does).
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def test_locator_names_the_resolution_that_would_do(engine, small_card_page):
 
 
 def test_a_small_photo_is_rescanned_once_at_the_resolution_it_needs(engine, small_card_page):
-    scanner = CountingScanner([small_card_page])  # laid once: it stays on the glass
+    scanner = CountingScanner([small_card_page])
     source = ScannedPhoto("card", scanner=scanner, engine=engine, locate=locate_photo, dpi=300, max_dpi=1200)
     steps = Steps()
     with TransactionMemory() as memory:
