@@ -45,6 +45,11 @@ def _pcscd_answers() -> bool:
     return True
 
 
+SETTLE_SECONDS = 30.0
+"""How long pcscd, vpcd or an emulator may take to come or go. Each wait ends as soon as its
+condition holds; 10 s once fell short while a full CI run loaded both cores."""
+
+
 def _wait(condition, seconds: float, what: str) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
@@ -82,17 +87,19 @@ class Pcscd:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        _wait(lambda: self.process.poll() is not None or _port_open(PORT), 10, "pcscd to load vpcd")
+        _wait(
+            lambda: self.process.poll() is not None or _port_open(PORT), SETTLE_SECONDS, "pcscd to load vpcd"
+        )
         if self.process.poll() is not None:
             self.process = None
             pytest.skip("pcscd could not start here (it needs root for /run/pcscd; .ci/run starts it)")
-        _wait(_pcscd_answers, 10, "pcscd to take clients")
+        _wait(_pcscd_answers, SETTLE_SECONDS, "pcscd to take clients")
 
     def stop(self) -> None:
         if self.process is not None:
             stop_process(self.process)
             self.process = None
-            _wait(lambda: not _port_open(PORT) and not _pcscd_answers(), 10, "pcscd to stop")
+            _wait(lambda: not _port_open(PORT) and not _pcscd_answers(), SETTLE_SECONDS, "pcscd to stop")
 
 
 @contextlib.contextmanager
@@ -171,7 +178,7 @@ def start_mynumber(spec: dict, *args: str) -> subprocess.Popen:
 
 def _inserted(process: subprocess.Popen) -> subprocess.Popen:
     try:
-        _wait(lambda: process.poll() is not None or card_present(), 10, "the emulated card")
+        _wait(lambda: process.poll() is not None or card_present(), SETTLE_SECONDS, "the emulated card")
     except RuntimeError:
         stop_process(process)
         raise
@@ -182,4 +189,4 @@ def _inserted(process: subprocess.Popen) -> subprocess.Popen:
 
 def remove_card(process: subprocess.Popen) -> None:
     stop_process(process)
-    _wait(lambda: not card_present(), 10, "the card to leave")
+    _wait(lambda: not card_present(), SETTLE_SECONDS, "the card to leave")
