@@ -11,7 +11,14 @@ import pytest
 from faces import LFW
 from madoguchi.bench.breakdown import breakdown, threshold_at_far
 from madoguchi.cli import main
-from madoguchi.synthetic.families import FAMILIES, HELD_OUT, TUNING, draw_conditions, family_scan
+from madoguchi.synthetic.families import (
+    FAMILIES,
+    HELD_OUT,
+    TUNING,
+    draw_conditions,
+    draw_lie,
+    family_scan,
+)
 from madoguchi.units import A4_MM, mm_to_px
 
 LFW_FACE = LFW / "images" / "Abel_Pacheco" / "Abel_Pacheco_0001.jpg"
@@ -35,7 +42,7 @@ def test_conditions_stay_in_the_documented_ranges(family):
     assert {c.print_type for c in drawn} == set(spec.prints)
     assert {c.dpi for c in drawn} == set(spec.dpi)
     assert all(0 <= c.scratches <= spec.scratches for c in drawn)
-    glared = np.mean([c.glare > 0 for c in drawn])
+    glared = np.mean([draw_lie(family, np.random.default_rng(seed)).glare > 0 for seed in range(300)])
     assert abs(glared - spec.glare) < 0.1
 
 
@@ -65,6 +72,19 @@ def test_a_rescan_is_the_same_card_at_another_resolution():
     assert page.shape[1] == mm_to_px(125, 400)
 
 
+def test_laying_the_card_again_is_the_same_card_with_another_lie():
+    face = lfw_like_face()
+    seed = next(s for s in range(100) if draw_lie("id-card", np.random.default_rng([s, 7, 0])).glare > 0.5)
+    page, first = family_scan(face, "id-card", seed)
+    again_page, again = family_scan(face, "id-card", seed, laid=1)
+    other_lie = draw_lie("id-card", np.random.default_rng([seed, 7, 1]))
+    assert again == dataclasses.replace(first, glare=other_lie.glare, laid=1)
+    assert not np.array_equal(page, again_page)
+    # a rescan at a higher resolution does not touch the card: the lie, and its glare, stay
+    _, rescanned = family_scan(face, "id-card", seed, rescan_dpi=600)
+    assert rescanned.glare == first.glare and rescanned.laid == 0
+
+
 @pytest.mark.skipif(not LFW_FACE.is_file(), reason=f"LFW is not in {LFW}")
 def test_the_benchmark_rescans_a_photo_too_small_as_the_appliance_does(engine):
     from madoguchi.bench.accuracy import _scanned_photo, read_rgb
@@ -85,6 +105,24 @@ def test_the_benchmark_rescans_a_photo_too_small_as_the_appliance_does(engine):
     photo, located, rescanned = _scanned_photo(engine, face, seed, "id-card")
     assert located and rescanned.rescanned_from == 200 and rescanned.dpi > 200
     assert engine.find_one_face(photo).box.height >= 100
+
+
+@pytest.mark.skipif(not LFW_FACE.is_file(), reason=f"LFW is not in {LFW}")
+def test_the_benchmark_lays_a_card_again_when_the_gate_sees_glare(engine, monkeypatch):
+    from madoguchi.bench import accuracy
+
+    face = accuracy.read_rgb(LFW_FACE)
+    seed = 127  # an id-card whose first lie puts strong glare across this face
+    first, located, as_laid = accuracy._scanned_photo(engine, face, seed, "id-card", relays=0)
+    assert located and as_laid.laid == 0 and as_laid.glare > 0.5
+    assert accuracy._glare_on(engine, first)
+    photo, located, again = accuracy._scanned_photo(engine, face, seed, "id-card")
+    assert located and again.laid == 1 and not accuracy._glare_on(engine, photo)
+    assert again == dataclasses.replace(as_laid, glare=again.glare, laid=1)
+    # staff give up after RELAYS lies; the benchmark scores the last
+    monkeypatch.setattr(accuracy, "_glare_on", lambda engine, photo: True)
+    _, located, last = accuracy._scanned_photo(engine, face, seed, "id-card")
+    assert located and last.laid == accuracy.RELAYS
 
 
 def test_an_unknown_family_is_refused(capsys):

@@ -2,9 +2,11 @@
 
 Each distinct image is described once (a card-scan left side once per pair, since every pair gets
 its own simulated scan). A family's page whose photo is too small is scanned again at the
-resolution the locator names, as the appliance does. Where no face is found the benchmark still
-scores the image, as the LFW reference figures do, from a box at the image centre, and counts it in
-``failed_to_detect``; the appliance itself would ask for a rescan instead.
+resolution the locator names, as the appliance does; a card whose photo the reference quality gate
+finds under glare is laid again, as staff do when the appliance stops with "remove_glare". Where
+no face is found the benchmark still scores the image, as the LFW reference figures do, from a box
+at the image centre, and counts it in ``failed_to_detect``; the appliance itself would ask for a
+rescan instead.
 """
 
 from __future__ import annotations
@@ -33,16 +35,21 @@ from madoguchi.synthetic.families import Conditions
 
 RESCAN_MAX_DPI: int = ScanConfig.model_fields["rescan_max_dpi"].default
 """The appliance's default: a page whose photo is too small is scanned again up to this."""
+RELAYS = 2
+"""How many times staff lay a card again when the quality gate sees glare on its photo, before
+the benchmark scores the last scan (the appliance would go on asking; staff would read the chip)."""
 
 
 @dataclass(frozen=True)
 class Side:
-    """One image to describe: a file, and for a simulated card scan the seed of its scan and the
-    generator family (None: ``synthetic.scans``, the generator the pipeline was tuned with)."""
+    """One image to describe: a file, and for a simulated card scan the seed of its scan, the
+    generator family (None: ``synthetic.scans``, the generator the pipeline was tuned with) and
+    how many times staff lay a family's card again for glare."""
 
     path: Path
     scan_seed: int | None = None
     family: str | None = None
+    relays: int = RELAYS
 
 
 @dataclass(frozen=True)
@@ -95,7 +102,7 @@ class Describer:
         rgb = read_rgb(side.path)
         located, conditions = True, None
         if side.scan_seed is not None:
-            rgb, located, conditions = _scanned_photo(engine, rgb, side.scan_seed, side.family)
+            rgb, located, conditions = _scanned_photo(engine, rgb, side.scan_seed, side.family, side.relays)
         started = time.perf_counter()
         faces = engine.find_faces(rgb)
         face = nearest_centre(faces, rgb) if faces else centre_face(engine, rgb)
@@ -108,9 +115,33 @@ class Describer:
 
 
 def _scanned_photo(
-    engine: FaceEngine, rgb: np.ndarray, seed: int, family: str | None
+    engine: FaceEngine, rgb: np.ndarray, seed: int, family: str | None, relays: int = RELAYS
 ) -> tuple[np.ndarray, bool, Conditions | None]:
-    """Print and scan the reference side onto a card page, then find the photo on the page."""
+    """Print and scan the reference side onto a card page, then find the photo on the page.
+
+    A family's card whose photo the quality gate finds under glare is laid again, as staff do
+    when the appliance shows "remove_glare", at most ``relays`` times; the last scan is scored.
+    """
+    laid = 0
+    photo, located, conditions = _located_photo(engine, rgb, seed, family, laid)
+    while family is not None and located and laid < relays and _glare_on(engine, photo):
+        laid += 1
+        photo, located, conditions = _located_photo(engine, rgb, seed, family, laid)
+    return photo, located, conditions
+
+
+def _glare_on(engine: FaceEngine, photo: np.ndarray) -> bool:
+    """Whether the appliance's reference quality gate would ask staff to remove glare."""
+    faces = engine.find_faces(photo)
+    return (
+        bool(faces) and "remove_glare" in assess(photo, nearest_centre(faces, photo), side="reference").advice
+    )
+
+
+def _located_photo(
+    engine: FaceEngine, rgb: np.ndarray, seed: int, family: str | None, laid: int
+) -> tuple[np.ndarray, bool, Conditions | None]:
+    """One lie of the card on the glass: scanned, rescanned if the photo is too small, located."""
     from madoguchi.document.locate import locate_photo
     from madoguchi.synthetic.families import family_scan
     from madoguchi.synthetic.scans import scan_pair_left
@@ -118,7 +149,7 @@ def _scanned_photo(
     if family is None:
         page, dpi, conditions = scan_pair_left(rgb, seed), 300, None
     else:
-        page, conditions = family_scan(rgb, family, seed)
+        page, conditions = family_scan(rgb, family, seed, laid=laid)
         dpi = conditions.dpi
     try:
         return locate_photo(page, engine, dpi=dpi).image, True, conditions
@@ -127,7 +158,7 @@ def _scanned_photo(
         if family is None or rescan_dpi is None:
             return page, False, conditions
         # as the appliance does (reference.ScannedPhoto): the same card, scanned again
-        page, conditions = family_scan(rgb, family, seed, rescan_dpi=rescan_dpi)
+        page, conditions = family_scan(rgb, family, seed, rescan_dpi=rescan_dpi, laid=laid)
     except FaceError:
         return page, False, conditions
     try:
@@ -137,15 +168,16 @@ def _scanned_photo(
 
 
 def sides_of(
-    pairs: list[Pair], *, card_scan: bool, families: tuple[str, ...] = ()
+    pairs: list[Pair], *, card_scan: bool, families: tuple[str, ...] = (), relays: int = RELAYS
 ) -> tuple[list[Side], list[tuple[Side, Side]]]:
     """Distinct images to describe, and each pair as two of them. With ``families``, pair i's card
-    is made by generator family ``families[i % len(families)]``."""
+    is made by generator family ``families[i % len(families)]`` and laid again up to ``relays``
+    times for glare."""
     sides: dict[Side, None] = {}
     pair_sides = []
     for index, pair in enumerate(pairs):
         family = families[index % len(families)] if card_scan and families else None
-        left = Side(pair.left, scan_seed=index if card_scan else None, family=family)
+        left = Side(pair.left, scan_seed=index if card_scan else None, family=family, relays=relays)
         right = Side(pair.right)
         sides.setdefault(left)
         sides.setdefault(right)
@@ -225,11 +257,12 @@ def run(
     models: Path | None = None,
     card_scan: bool = False,
     families: tuple[str, ...] = (),
+    relays: int = RELAYS,
     jobs: int | None = None,
     worker: type = Describer,
     progress: bool = False,
 ) -> AccuracyRun:
-    sides, pair_sides = sides_of(pairs, card_scan=card_scan, families=families)
+    sides, pair_sides = sides_of(pairs, card_scan=card_scan, families=families, relays=relays)
     jobs = jobs or min(4, os.cpu_count() or 1)
     start_args = (models,) if worker is Describer else ()
     described = describe_all(sides, worker=worker, start_args=start_args, jobs=jobs, progress=progress)

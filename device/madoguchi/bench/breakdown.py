@@ -26,6 +26,7 @@ BUCKETS: dict[str, Callable[[Conditions], str]] = {
         "loose <0.6" if c.framing < 0.6 else "medium" if c.framing < 0.72 else "tight >=0.72"
     ),
     "glare": lambda c: "none" if c.glare == 0 else "faint <0.5" if c.glare < 0.5 else "strong >=0.5",
+    "laid": lambda c: "first scan" if c.laid == 0 else f"again {c.laid}x",
     "scratches": lambda c: "none" if c.scratches == 0 else "1-3" if c.scratches <= 3 else "4+",
     "jpeg": lambda c: "q<60" if c.jpeg_quality < 60 else "q>=60",
 }

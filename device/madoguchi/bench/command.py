@@ -46,6 +46,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         f"takes family i mod n; one of {', '.join(FAMILIES)}; {HELD_OUT} is kept out of all tuning) "
         "instead of the tuning simulator, and break the errors down by condition",
     )
+    acc.add_argument(
+        "--relays",
+        type=int,
+        choices=range(4),
+        default=accuracy.RELAYS,
+        help="times staff lay a family's card again when the quality gate sees glare on its photo "
+        f"(default {accuracy.RELAYS}; 0 scores the first scan)",
+    )
     acc.add_argument("--peer", choices=[peer.PEER], help="also run this library on the same pairs")
     acc.add_argument("--plot", type=Path, help="write a ROC plot (PNG) here")
     acc.add_argument("--jobs", type=int, default=None, help="worker processes (default: cores, max 4)")
@@ -120,6 +128,7 @@ def run_accuracy(args: argparse.Namespace) -> int:
         models=args.models,
         card_scan=args.card_scan,
         families=families,
+        relays=args.relays,
         jobs=args.jobs,
         progress=progress,
     )

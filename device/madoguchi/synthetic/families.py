@@ -3,11 +3,14 @@
 Each family draws every parameter of a scanned reference from the ranges in ``FAMILIES`` (by seed,
 so a page is a pure function of family and seed): how tightly the portrait is framed in its window,
 where the window is, how the portrait is printed (dye sublimation; a laser printer's AM dot screen;
-an inkjet's FM dither), the laminate's glare and scratches, and the scanner's resolution, blur,
-colour cast, noise and JPEG. The card or form is drawn here in code (no DocXPand template, no
-guilloche, no halftone of ``printscan.py``), printed at the printer's resolution and resampled to
-the scanner's, so halftone screens alias as they do on a real flatbed (the card's tint and text
-are drawn at the scanner's resolution: only the portrait goes through the printer model).
+an inkjet's FM dither), the laminate's scratches, and the scanner's resolution, blur, colour cast,
+noise and JPEG. How the card lies on the glass is drawn apart from the card (:class:`Lie`): where
+and at what turn, and the scanner lamp's glare on the laminate, which depends on how the card lies.
+Staff laying the card again (``laid``) draw a new lie of the same card. The card or form is drawn
+here in code (no DocXPand template, no guilloche, no halftone of ``printscan.py``), printed at the
+printer's resolution and resampled to the scanner's, so halftone screens alias as they do on a real
+flatbed (the card's tint and text are drawn at the scanner's resolution: only the portrait goes
+through the printer model).
 
 ``HELD_OUT`` is kept out of all tuning (detector, crop, descreening, reference views, score
 calibration): its figures show how the pipeline generalises to cards nobody tuned it for.
@@ -49,7 +52,7 @@ class Family:
     window_mm: tuple[float, float]  # window height on a card (a form's print is 45 mm)
     prints: dict[str, float]  # print type -> probability
     dpi: dict[int, float]  # scanner resolution -> probability
-    glare: float  # probability of laminate or photo-paper glare
+    glare: float  # probability that a lie shows laminate or photo-paper glare
     scratches: int  # at most this many scratches
 
 
@@ -101,13 +104,30 @@ class Conditions:
     window_mm: float
     print_type: str
     dpi: int
-    glare: float  # peak strength, 0 = none
+    glare: float  # peak strength on this lie, 0 = none
     scratches: int
     blur_px: float
     jpeg_quality: int
     cast: tuple[float, float, float]
     rescanned_from: int | None = None
     """The resolution of the first scan, when the pipeline asked for this one (a photo too small)."""
+    laid: int = 0
+    """How many times staff laid the card again before this scan (the quality gate saw glare)."""
+
+
+@dataclass(frozen=True)
+class Lie:
+    """How the card lies on the glass for one scan; laying it again draws a new one.
+
+    The lamp's specular band on the laminate depends on how the card lies (its bow against the
+    glass, its turn to the lamp), so it is drawn with the lie, not with the card.
+    """
+
+    glare: float  # peak strength of the band, 0 = none
+    band: tuple[float, float, float, float]  # angle (rad), centre x and y (card fractions), width
+    quarter_turns: int
+    skew_deg: float
+    place: tuple[float, float]  # where on the free glass, as fractions
 
 
 def _pick(rng: np.random.Generator, weights: dict) -> object:
@@ -127,11 +147,26 @@ def draw_conditions(family: str, rng: np.random.Generator) -> Conditions:
         window_mm=float(rng.uniform(*f.window_mm)),
         print_type=str(_pick(rng, f.prints)),
         dpi=int(_pick(rng, f.dpi)),
-        glare=float(rng.uniform(0.25, 0.9)) if rng.random() < f.glare else 0.0,
+        glare=0.0,  # the lie's (draw_lie)
         scratches=int(rng.integers(0, f.scratches + 1)),
         blur_px=float(rng.uniform(0.3, 1.4)),
         jpeg_quality=int(rng.integers(40, 96)),
         cast=tuple(float(g) for g in rng.uniform(0.9, 1.1, 3)),
+    )
+
+
+def draw_lie(family: str, rng: np.random.Generator) -> Lie:
+    return Lie(
+        glare=float(rng.uniform(0.25, 0.9)) if rng.random() < FAMILIES[family].glare else 0.0,
+        band=(
+            float(rng.uniform(0, np.pi)),
+            float(rng.uniform(0, 1)),
+            float(rng.uniform(0, 1)),
+            float(rng.uniform(0.03, 0.2)),
+        ),
+        quarter_turns=int(rng.integers(4)),
+        skew_deg=float(rng.uniform(-5, 5)),
+        place=(float(rng.random()), float(rng.random())),
     )
 
 
@@ -205,20 +240,28 @@ def print_photo(rgb: np.ndarray, print_type: str, rng: np.random.Generator) -> n
     return (cv2.GaussianBlur(out, (0, 0), 0.5) * 255).astype(np.uint8)
 
 
-def laminate(rgb: np.ndarray, conditions: Conditions, rng: np.random.Generator) -> np.ndarray:
-    """Glare (a specular band of the scanner lamp on the laminate) and scratches, at scan scale."""
+def scratch(rgb: np.ndarray, conditions: Conditions, rng: np.random.Generator) -> np.ndarray:
+    """The laminate's scratches, at scan scale."""
     h, w = rgb.shape[:2]
-    img = rgb.astype(np.float32) / 255
-    if conditions.glare > 0:
-        x, y = np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32)[:, None]
-        a = rng.uniform(0, np.pi)
-        across = (x - rng.uniform(0, w)) * np.cos(a) + (y - rng.uniform(0, h)) * np.sin(a)
-        band = np.exp(-((across / (rng.uniform(0.03, 0.2) * max(w, h))) ** 2))[..., None]
-        img += conditions.glare * band * (1 - img)
+    img = rgb.copy()
     for _ in range(conditions.scratches):
         points = np.cumsum(rng.normal(0, 0.05 * w, (4, 2)), axis=0) + rng.uniform(0, 1, 2) * (w, h)
-        shade = float(rng.uniform(0.1, 0.45))
+        shade = int(rng.uniform(0.1, 0.45) * 255)
         cv2.polylines(img, [points.astype(np.int32)], False, (shade, shade, shade), 1, cv2.LINE_AA)
+    return img
+
+
+def glare(rgb: np.ndarray, lie: Lie) -> np.ndarray:
+    """The scanner lamp's specular band on the laminate, on top of print and scratches."""
+    if lie.glare <= 0:
+        return rgb
+    h, w = rgb.shape[:2]
+    img = rgb.astype(np.float32) / 255
+    x, y = np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32)[:, None]
+    a, cx, cy, width = lie.band
+    across = (x - cx * w) * np.cos(a) + (y - cy * h) * np.sin(a)
+    band = np.exp(-((across / (width * max(w, h))) ** 2))[..., None]
+    img += lie.glare * band * (1 - img)
     return (np.clip(img, 0, 1) * 255).astype(np.uint8)
 
 
@@ -246,9 +289,12 @@ def printed_portrait(
     return cv2.resize(printed, at_scan, interpolation=cv2.INTER_AREA)
 
 
-def card_front(face_rgb: np.ndarray, conditions: Conditions, rng: np.random.Generator) -> np.ndarray:
+def card_front(
+    face_rgb: np.ndarray, conditions: Conditions, lie: Lie, rng: np.random.Generator
+) -> np.ndarray:
     """An ID-1 card front at the scanner's dpi (RGBA, rounded corners) with the printed portrait,
-    under a laminate. Only the portrait goes through the printer model; text and tint are drawn."""
+    under a laminate, with the glare of ``lie``. Only the portrait goes through the printer model;
+    text and tint are drawn."""
     dpi = conditions.dpi
     px = dpi / 25.4
     w, h = mm_to_px(ID1_MM[0], dpi), mm_to_px(ID1_MM[1], dpi)
@@ -268,7 +314,7 @@ def card_front(face_rgb: np.ndarray, conditions: Conditions, rng: np.random.Gene
     text_x1 = w - margin if conditions.layout == "photo-left" else left - margin
     _text_lines(card, (text_x0, int(12 * px), text_x1, h - margin), rng, px)
     card[top : top + ph, left : left + pw] = photo
-    card = laminate(card, conditions, rng)
+    card = glare(scratch(card, conditions, rng), lie)
     alpha = np.zeros((h, w), np.uint8)
     r = int(3 * px)
     cv2.rectangle(alpha, (r, 0), (w - r, h), 255, -1)
@@ -278,8 +324,9 @@ def card_front(face_rgb: np.ndarray, conditions: Conditions, rng: np.random.Gene
     return np.dstack([card, alpha])
 
 
-def form_page(face_rgb: np.ndarray, conditions: Conditions, rng: np.random.Generator) -> np.ndarray:
-    """An A4 form at the scanner's dpi with a 45x35 mm print glued on, slightly turned."""
+def form_page(face_rgb: np.ndarray, conditions: Conditions, lie: Lie, rng: np.random.Generator) -> np.ndarray:
+    """An A4 form at the scanner's dpi with a 45x35 mm print glued on, slightly turned, lying
+    upright or upside down with the glare of ``lie`` on the print."""
     dpi = conditions.dpi
     px = dpi / 25.4
     w, h = mm_to_px(A4_MM[0], dpi), mm_to_px(A4_MM[1], dpi)
@@ -291,11 +338,11 @@ def form_page(face_rgb: np.ndarray, conditions: Conditions, rng: np.random.Gener
             page, (int(15 * px), y), (int(195 * px), y + int(8 * px)), (100, 100, 105), max(1, dpi // 150)
         )
     _text_lines(page, (int(18 * px), int(15 * px), int(120 * px), int(55 * px)), rng, px)
-    photo = laminate(printed_portrait(face_rgb, conditions, FORM_PHOTO_MM, rng), conditions, rng)
+    photo = glare(scratch(printed_portrait(face_rgb, conditions, FORM_PHOTO_MM, rng), conditions, rng), lie)
     rgba = np.dstack([photo, np.full(photo.shape[:2], 255, np.uint8)])
     x, y = int(rng.uniform(140, 160) * px), int(rng.uniform(12, 20) * px)
     place(page, rgba, rng.uniform(-3, 3), (x, y), shadow=True)
-    if rng.random() < 0.5:
+    if lie.quarter_turns % 2:
         page = cv2.rotate(page, cv2.ROTATE_180)
     return page
 
@@ -316,22 +363,23 @@ def scanner(page: np.ndarray, conditions: Conditions, rng: np.random.Generator) 
 
 
 def family_scan(
-    face_rgb: np.ndarray, family: str, seed: int, *, rescan_dpi: int | None = None
+    face_rgb: np.ndarray, family: str, seed: int, *, rescan_dpi: int | None = None, laid: int = 0
 ) -> tuple[np.ndarray, Conditions]:
     """A scanned page (RGB, at ``conditions.dpi``) showing ``face_rgb`` as ``family`` prints it.
 
-    ``rescan_dpi`` scans the same card again at that resolution: the portrait's framing and print
-    are the same, the card may lie differently on the glass, as a card put back does.
+    ``rescan_dpi`` scans the same card again at that resolution without touching it (the same
+    lie); ``laid`` is how many times staff laid it again: the same card, a new lie.
     """
     if family not in FAMILIES:
         raise ValueError(f"unknown card family {family!r}: one of {', '.join(FAMILIES)}")
     rng = np.random.default_rng([seed, 7])
-    conditions = draw_conditions(family, rng)
+    lie = draw_lie(family, np.random.default_rng([seed, 7, laid]))
+    conditions = replace(draw_conditions(family, rng), glare=lie.glare, laid=laid)
     if rescan_dpi is not None:
         conditions = replace(conditions, dpi=rescan_dpi, rescanned_from=conditions.dpi)
     if conditions.layout == "form":
-        return scanner(form_page(face_rgb, conditions, rng), conditions, rng), conditions
-    card = card_front(face_rgb, conditions, rng)
+        return scanner(form_page(face_rgb, conditions, lie, rng), conditions, rng), conditions
+    card = card_front(face_rgb, conditions, lie, rng)
     dpi = conditions.dpi
     card = cv2.resize(
         card, (mm_to_px(ID1_MM[0], dpi), mm_to_px(ID1_MM[1], dpi)), interpolation=cv2.INTER_AREA
@@ -340,9 +388,9 @@ def family_scan(
         (mm_to_px(GLASS_MM[1], dpi), mm_to_px(GLASS_MM[0], dpi), 3), rng.uniform(225, 252, 3), np.float32
     )
     glass = glass.astype(np.uint8)
-    angle = 90.0 * int(rng.integers(4)) + rng.uniform(-5, 5)
+    angle = 90.0 * lie.quarter_turns + lie.skew_deg
     _, (bw, bh) = rotation(card.shape[1], card.shape[0], angle)
-    x = int(rng.integers(0, max(1, glass.shape[1] - bw)))
-    y = int(rng.integers(0, max(1, glass.shape[0] - bh)))
+    x = int(lie.place[0] * max(1, glass.shape[1] - bw))
+    y = int(lie.place[1] * max(1, glass.shape[0] - bh))
     place(glass, card, angle, (x, y))
     return scanner(glass, conditions, rng), conditions
