@@ -11,7 +11,7 @@ import pytest
 
 from madoguchi.bench import command as bench_command
 from madoguchi.bench.accuracy import Described, Side, describe_all, evaluate
-from madoguchi.bench.metrics import best_threshold, eer, figures, tar_at_far
+from madoguchi.bench.metrics import best_threshold, eer, figures, tar_at_far, tar_interval
 from madoguchi.bench.pairs import Pair, lfw_pairs, tsv_pairs
 from madoguchi.cli import main
 
@@ -69,7 +69,19 @@ def test_perfectly_separated_pairs_score_perfectly():
     folds = np.repeat(np.arange(10), 6)
     result = figures(distances, same, folds)
     assert result.accuracy_10fold == 1.0 and result.eer == 0.0 and result.tar_at_far_1e3 == 1.0
+    assert result.tar_interval == (1.0, 1.0)
     assert 0.3 < best_threshold(distances, same) < 0.7
+
+
+def test_tar_interval_shows_a_threshold_resting_on_one_impostor():
+    rng = np.random.default_rng(0)
+    genuine = rng.uniform(0.2, 0.6, 1200)
+    impostor = np.concatenate([[0.35], rng.uniform(0.7, 1.2, 1199)])  # one close different person
+    distances, same = np.concatenate([genuine, impostor]), np.repeat([True, False], 1200)
+    tar = tar_at_far(distances, same, 1e-3)
+    low, high = tar_interval(distances, same, 1e-3)
+    assert tar == 1.0  # one false accept of 1,200 is allowed at FAR 1e-3
+    assert low < 0.5 and high == 1.0  # drawn twice, it sets the threshold at 0.35
 
 
 def test_overlap_costs_accuracy_and_far():

@@ -165,6 +165,7 @@ def _figures(f: Figures) -> dict:
         "accuracy_10fold": f.accuracy_10fold,
         "accuracy_std": f.accuracy_std,
         "tar_at_far_1e-3": f.tar_at_far_1e3,
+        "tar_at_far_1e-3_interval": list(f.tar_interval),
         "eer": f.eer,
         "threshold_distance": f.threshold,
     }
@@ -196,6 +197,9 @@ def _print_accuracy(result: dict, *, lfw_protocol: bool) -> None:
             "ms/img": f"{r['median_ms']:.1f}",
         }
         print(f"{name:<18}" + "".join(f"{cells[c]:>{widths[c]}}" for c in columns))
+    for name, r in rows:
+        low, high = r["tar_at_far_1e-3_interval"]
+        print(f"{name}: TAR at FAR 1e-3, 95% bootstrap interval {100 * low:.2f}-{100 * high:.2f}%")
     if "quality_gate" in result:
         g = result["quality_gate"]
         print(
@@ -209,7 +213,8 @@ def _print_accuracy(result: dict, *, lfw_protocol: bool) -> None:
         f = result["photo_found"]
         print(
             f"pairs whose reference photo was found ({f['pairs']} of {result['pairs']}): "
-            f"{100 * f['accuracy_10fold']:.2f}% 10-fold, TAR {100 * f['tar_at_far_1e-3']:.2f}% at FAR 1e-3, "
+            f"{100 * f['accuracy_10fold']:.2f}% 10-fold, TAR {100 * f['tar_at_far_1e-3']:.2f}% at FAR 1e-3 "
+            f"({100 * f['tar_at_far_1e-3_interval'][0]:.2f}-{100 * f['tar_at_far_1e-3_interval'][1]:.2f}%), "
             f"EER {100 * f['eer']:.2f}%"
         )
     if "breakdown" in result:
