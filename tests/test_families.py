@@ -74,10 +74,10 @@ def test_a_rescan_is_the_same_card_at_another_resolution():
 
 def test_laying_the_card_again_is_the_same_card_with_another_lie():
     face = lfw_like_face()
-    seed = next(s for s in range(100) if draw_lie("id-card", np.random.default_rng([s, 7, 0])).glare > 0.5)
+    seed = next(s for s in range(100) if draw_lie("id-card", np.random.default_rng([s, 8, 0])).glare > 0.5)
     page, first = family_scan(face, "id-card", seed)
     again_page, again = family_scan(face, "id-card", seed, laid=1)
-    other_lie = draw_lie("id-card", np.random.default_rng([seed, 7, 1]))
+    other_lie = draw_lie("id-card", np.random.default_rng([seed, 8, 1]))
     assert again == dataclasses.replace(first, glare=other_lie.glare, laid=1)
     assert not np.array_equal(page, again_page)
     # a rescan at a higher resolution does not touch the card: the lie, and its glare, stay
@@ -112,7 +112,7 @@ def test_the_benchmark_lays_a_card_again_when_the_gate_sees_glare(engine, monkey
     from madoguchi.bench import accuracy
 
     face = accuracy.read_rgb(LFW_FACE)
-    seed = 127  # an id-card whose first lie puts strong glare across this face
+    seed = 621  # an id-card whose first lie puts strong glare across this face
     first, located, as_laid = accuracy._scanned_photo(engine, face, seed, "id-card", relays=0)
     assert located and as_laid.laid == 0 and as_laid.glare > 0.5
     assert accuracy._glare_on(engine, first)

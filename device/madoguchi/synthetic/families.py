@@ -373,7 +373,8 @@ def family_scan(
     if family not in FAMILIES:
         raise ValueError(f"unknown card family {family!r}: one of {', '.join(FAMILIES)}")
     rng = np.random.default_rng([seed, 7])
-    lie = draw_lie(family, np.random.default_rng([seed, 7, laid]))
+    # the lie's own stream: not [seed, 7, laid], which numpy seeds as [seed, 7] when laid is 0
+    lie = draw_lie(family, np.random.default_rng([seed, 8, laid]))
     conditions = replace(draw_conditions(family, rng), glare=lie.glare, laid=laid)
     if rescan_dpi is not None:
         conditions = replace(conditions, dpi=rescan_dpi, rescanned_from=conditions.dpi)
