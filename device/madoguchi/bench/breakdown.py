@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from madoguchi.bench.metrics import threshold_at_far
 from madoguchi.synthetic.families import Conditions
 
 FAR = 1e-3
@@ -30,15 +31,6 @@ BUCKETS: dict[str, Callable[[Conditions], str]] = {
     "scratches": lambda c: "none" if c.scratches == 0 else "1-3" if c.scratches <= 3 else "4+",
     "jpeg": lambda c: "q<60" if c.jpeg_quality < 60 else "q>=60",
 }
-
-
-def threshold_at_far(distances: np.ndarray, impostor: np.ndarray, far: float = FAR) -> float:
-    """The largest distance at which at most ``far`` of the impostor distances fall (at or below)."""
-    allowed = int(np.floor(far * len(impostor)))
-    ordered = np.sort(impostor)
-    if allowed >= len(ordered):
-        return float(np.max(distances))
-    return float(np.nextafter(ordered[allowed], -np.inf))
 
 
 def breakdown(

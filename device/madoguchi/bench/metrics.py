@@ -48,6 +48,15 @@ def tar_at_far(distances: np.ndarray, same: np.ndarray, far_target: float) -> fl
     return float(tar[allowed].max()) if allowed.any() else 0.0
 
 
+def threshold_at_far(distances: np.ndarray, impostor: np.ndarray, far: float = 1e-3) -> float:
+    """The largest distance at which at most ``far`` of the impostor distances fall (at or below)."""
+    allowed = int(np.floor(far * len(impostor)))
+    ordered = np.sort(impostor)
+    if allowed >= len(ordered):
+        return float(np.max(distances))
+    return float(np.nextafter(ordered[allowed], -np.inf))
+
+
 def tar_interval(
     distances: np.ndarray, same: np.ndarray, far_target: float, *, draws: int = 1000, seed: int = 0
 ) -> tuple[float, float]:
@@ -58,11 +67,10 @@ def tar_interval(
     genuine, impostor = distances[same], distances[~same]
     if not len(genuine) or not len(impostor):
         return (0.0, 0.0)
-    allowed = int(np.floor(far_target * len(impostor)))  # different-person pairs that may pass
     tars = np.empty(draws)
     for k in range(draws):
-        drawn = np.partition(rng.choice(impostor, len(impostor)), allowed)[allowed]
-        tars[k] = np.mean(rng.choice(genuine, len(genuine)) < drawn)
+        drawn = rng.choice(impostor, len(impostor))
+        tars[k] = np.mean(rng.choice(genuine, len(genuine)) <= threshold_at_far(drawn, drawn, far_target))
     low, high = np.percentile(tars, [2.5, 97.5])
     return (float(low), float(high))
 
