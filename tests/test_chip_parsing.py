@@ -1,20 +1,27 @@
-"""Chip data parsing without a card: ICAO's worked examples, and parsers that never crash."""
+"""Chip data parsing without a real card: ICAO's worked examples, parsers that never crash, and a
+My Number card's files read whole."""
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import random
 
 import pytest
 
 from chip_cards import documents
-from madoguchi.chip import ChipDataError, MrzKey, tlv
+from chip_cards.mynumber_cards import card_key, issuer_key, issuer_pem
+from faces import astronaut
+from madoguchi.chip import ChipDataError, ChipReader, MrzKey, tlv
 from madoguchi.chip.apdu import command, tries_left
 from madoguchi.chip.bac import check_digit
 from madoguchi.chip.biometric import face_image
+from madoguchi.chip.emulator import MyNumberCard, chip_face, personalise
+from madoguchi.chip.mynumber import EF_FACE_DATA, SIGNATURE, MyNumberKeyB
 from madoguchi.chip.passive import parse_sod, verify
 from madoguchi.chip.securemessaging import derive_key, retail_mac, unpad
+from madoguchi.chip.simulated import EmulatedDesk
 
 
 def test_check_digits_and_keys_match_doc_9303_worked_example():
@@ -72,3 +79,21 @@ def test_parsers_raise_only_chip_data_errors_on_garbage(seed):
 def test_unpad_refuses_bad_padding():
     with pytest.raises(ChipDataError):
         unpad(bytes(8))
+
+
+def test_a_signature_ending_in_ff_is_not_taken_for_padding(tmp_path):
+    """EF '0002' ends in FF padding after the signature; a signature that itself ends in FF (one card
+    in 256) once read short, so the whole card was refused as unreadable."""
+    face = chip_face(astronaut()[20:220, 150:330])
+    for year, month, day in itertools.product(range(100), range(1, 13), range(1, 29)):
+        key = MyNumberKeyB(f"{year:02d}{month:02d}{day:02d}", "2034", "1234")
+        files = personalise(face, key.birth_date, "20340101", issuer_key(), card_key())
+        if dict(tlv.items(files[EF_FACE_DATA]))[SIGNATURE].endswith(b"\xff"):
+            break
+    else:
+        pytest.fail("no birth date gives a signature ending in FF")  # (255/256)^33600: never
+    desk = EmulatedDesk()
+    desk.tap(MyNumberCard(files=files, pin=key.code()))
+    (tmp_path / "jlis.pem").write_bytes(issuer_pem())
+    photo = ChipReader(desk.name, jlis_keys=tmp_path / "jlis.pem", transport=desk).read_photo(key)
+    assert photo.verified is True, photo.detail

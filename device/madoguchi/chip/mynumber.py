@@ -118,7 +118,7 @@ def read_file(channel: Channel, fid: int) -> bytes:
         data += chunk
         if len(chunk) < CHUNK:
             break
-    return bytes(data).rstrip(b"\xff")  # unused space at the end of the EF
+    return bytes(data)  # unused space (FF) at the end is padding that tlv.items stops at
 
 
 def check_signature(
