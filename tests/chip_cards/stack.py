@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -46,8 +47,8 @@ def _pcscd_answers() -> bool:
 
 
 SETTLE_SECONDS = 30.0
-"""How long pcscd, vpcd or an emulator may take to come or go. Each wait ends as soon as its
-condition holds; 10 s once fell short while a full CI run loaded both cores."""
+"""How long pcscd, vpcd or an emulator may take to come or go, with both cores loaded. Each wait
+ends as soon as its condition holds."""
 
 
 def _wait(condition, seconds: float, what: str) -> None:
@@ -123,15 +124,27 @@ def stop_process(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def card_present() -> bool:
+def reader_state() -> tuple[bool, int]:
+    """Whether pcscd sees a card on vpcd's reader, and its count of insertions and removals there
+    (pcsc-lite keeps it in the event state's upper 16 bits)."""
     from smartcard import scard
 
     _, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
     try:
         hresult, states = scard.SCardGetStatusChange(context, 0, [(READER, scard.SCARD_STATE_UNAWARE)])
-        return hresult == scard.SCARD_S_SUCCESS and bool(states[0][1] & scard.SCARD_STATE_PRESENT)
+        if hresult != scard.SCARD_S_SUCCESS:
+            return False, -1
+        return bool(states[0][1] & scard.SCARD_STATE_PRESENT), states[0][1] >> 16
     finally:
         scard.SCardReleaseContext(context)
+
+
+@dataclass
+class EmulatedCard:
+    """An emulator's process on vpcd's reader, and pcscd's event count once it was seen inserted."""
+
+    process: subprocess.Popen
+    seen_at: int
 
 
 def vicc_available() -> bool:
@@ -146,7 +159,7 @@ def vicc_available() -> bool:
     )
 
 
-def start_epass(files: dict[int, bytes]) -> subprocess.Popen:
+def start_epass(files: dict[int, bytes]) -> EmulatedCard:
     """vicc's ePass with ``files`` (FID → content) on vpcd's first slot; returns once inserted."""
     if not vicc_available():
         pytest.skip("vsmartcard-vpicc (vicc) or python3-pycryptodome is not installed")
@@ -162,7 +175,7 @@ def start_epass(files: dict[int, bytes]) -> subprocess.Popen:
     return _inserted(process)
 
 
-def start_mynumber(spec: dict, *args: str) -> subprocess.Popen:
+def start_mynumber(spec: dict, *args: str) -> EmulatedCard:
     """Our My Number card emulator (``python -m madoguchi.chip.emulator``) on vpcd's first slot;
     ``spec`` is its card: {"files": {FID hex: content hex}, "pin": 14 digits, "tries": n}."""
     process = subprocess.Popen(
@@ -176,17 +189,25 @@ def start_mynumber(spec: dict, *args: str) -> subprocess.Popen:
     return _inserted(process)
 
 
-def _inserted(process: subprocess.Popen) -> subprocess.Popen:
+def _inserted(process: subprocess.Popen) -> EmulatedCard:
     try:
-        _wait(lambda: process.poll() is not None or card_present(), SETTLE_SECONDS, "the emulated card")
+        _wait(lambda: process.poll() is not None or reader_state()[0], SETTLE_SECONDS, "the emulated card")
     except RuntimeError:
         stop_process(process)
         raise
     if process.poll() is not None:
         raise RuntimeError("the card emulator exited")
-    return process
+    return EmulatedCard(process, reader_state()[1])
 
 
-def remove_card(process: subprocess.Popen) -> None:
-    stop_process(process)
-    _wait(lambda: not card_present(), SETTLE_SECONDS, "the card to leave")
+def remove_card(card: EmulatedCard) -> None:
+    """Take the card off and wait until pcscd has counted its removal. Reading the reader as empty is
+    not enough: after a torn read pcscd marks it empty when resetting the card fails, before its own
+    poll has seen the card go, and a card put on before that poll would never be seen inserted."""
+
+    def gone() -> bool:
+        present, events = reader_state()
+        return not present and events > card.seen_at
+
+    stop_process(card.process)
+    _wait(gone, SETTLE_SECONDS, "the card to leave")
