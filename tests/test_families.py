@@ -14,6 +14,7 @@ from madoguchi.cli import main
 from madoguchi.synthetic.families import (
     FAMILIES,
     HELD_OUT,
+    SQUARE,
     TUNING,
     draw_conditions,
     draw_lie,
@@ -37,7 +38,7 @@ def test_one_family_is_held_out_of_tuning():
 @pytest.mark.parametrize("family", list(FAMILIES))
 def test_conditions_stay_in_the_documented_ranges(family):
     spec = FAMILIES[family]
-    drawn = [draw_conditions(family, np.random.default_rng(seed)) for seed in range(300)]
+    drawn = [draw_conditions(family, np.random.default_rng(seed), SQUARE) for seed in range(300)]
     assert all(spec.framing[0] <= c.framing <= spec.framing[1] for c in drawn)
     assert {c.print_type for c in drawn} == set(spec.prints)
     assert {c.dpi for c in drawn} == set(spec.dpi)
@@ -64,7 +65,8 @@ def test_a_page_is_a_pure_function_of_family_and_seed(family):
 
 def test_a_rescan_is_the_same_card_at_another_resolution():
     face = lfw_like_face()
-    seed = next(s for s in range(100) if draw_conditions("id-card", np.random.default_rng([s, 7])).dpi == 200)
+    card_dpi = [draw_conditions("id-card", np.random.default_rng([s, 7]), SQUARE).dpi for s in range(100)]
+    seed = card_dpi.index(200)
     _, first = family_scan(face, "id-card", seed)
     page, again = family_scan(face, "id-card", seed, rescan_dpi=400)
     assert (again.dpi, again.rescanned_from) == (400, 200)
@@ -145,7 +147,7 @@ def test_the_locator_finds_the_photo_on_each_family(family):
 
 
 def test_breakdown_counts_errors_at_far_1e3_per_condition():
-    conditions = [draw_conditions("id-card", np.random.default_rng(seed)) for seed in range(4)]
+    conditions = [draw_conditions("id-card", np.random.default_rng(seed), SQUARE) for seed in range(4)]
     impostor = np.linspace(0.5, 1.0, 2000)
     threshold = threshold_at_far(impostor, impostor)
     assert np.mean(impostor <= threshold) <= 1e-3 and np.mean(impostor <= threshold + 1e-3) > 1e-3

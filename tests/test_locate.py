@@ -22,7 +22,7 @@ from madoguchi.errors import (
     SeveralPhotos,
 )
 from madoguchi.synthetic.cards import load_templates, render_card
-from madoguchi.synthetic.families import Conditions, Lie, card_front
+from madoguchi.synthetic.families import SQUARE, Conditions, card_front
 from madoguchi.synthetic.printscan import place
 from madoguchi.synthetic.scans import scan_card, scan_form, scan_pair_left
 from madoguchi.units import mm_to_px
@@ -126,8 +126,7 @@ def loose_card(face: np.ndarray, framing: float) -> np.ndarray:
         family="id-card", layout="photo-left", framing=framing, window_mm=20.5, print_type="dye-sub",
         dpi=400, glare=0.0, scratches=0, blur_px=0.5, jpeg_quality=95, cast=(1.0, 1.0, 1.0),
     )  # fmt: skip
-    no_glare = Lie(glare=0.0, band=(0.0, 0.5, 0.5, 0.1), quarter_turns=0, skew_deg=0.0, place=(0.0, 0.0))
-    return card_front(face, conditions, no_glare, np.random.default_rng(0))
+    return card_front(face, conditions, SQUARE, np.random.default_rng(0))
 
 
 def test_a_loosely_framed_portrait_in_a_small_window_is_found(engine, face):

@@ -130,12 +130,18 @@ class Lie:
     place: tuple[float, float]  # where on the free glass, as fractions
 
 
+SQUARE = Lie(glare=0.0, band=(0.0, 0.5, 0.5, 0.1), quarter_turns=0, skew_deg=0.0, place=(0.0, 0.0))
+"""A card laid square in the corner of the glass, without glare: for a drawing that needs a lie but
+not its effects."""
+
+
 def _pick(rng: np.random.Generator, weights: dict) -> object:
     keys = list(weights)
     return keys[int(rng.choice(len(keys), p=np.array(list(weights.values())) / sum(weights.values())))]
 
 
-def draw_conditions(family: str, rng: np.random.Generator) -> Conditions:
+def draw_conditions(family: str, rng: np.random.Generator, lie: Lie, laid: int = 0) -> Conditions:
+    """A card of ``family`` drawn from ``rng``, as scanned lying as ``lie`` after ``laid`` relays."""
     f = FAMILIES[family]
     layout = f.layout
     if layout == "photo-left" and rng.random() < 0.3:
@@ -147,11 +153,12 @@ def draw_conditions(family: str, rng: np.random.Generator) -> Conditions:
         window_mm=float(rng.uniform(*f.window_mm)),
         print_type=str(_pick(rng, f.prints)),
         dpi=int(_pick(rng, f.dpi)),
-        glare=0.0,  # the lie's (draw_lie)
+        glare=lie.glare,
         scratches=int(rng.integers(0, f.scratches + 1)),
         blur_px=float(rng.uniform(0.3, 1.4)),
         jpeg_quality=int(rng.integers(40, 96)),
         cast=tuple(float(g) for g in rng.uniform(0.9, 1.1, 3)),
+        laid=laid,
     )
 
 
@@ -375,7 +382,7 @@ def family_scan(
     rng = np.random.default_rng([seed, 7])
     # the lie's own stream: not [seed, 7, laid], which numpy seeds as [seed, 7] when laid is 0
     lie = draw_lie(family, np.random.default_rng([seed, 8, laid]))
-    conditions = replace(draw_conditions(family, rng), glare=lie.glare, laid=laid)
+    conditions = draw_conditions(family, rng, lie, laid)
     if rescan_dpi is not None:
         conditions = replace(conditions, dpi=rescan_dpi, rescanned_from=conditions.dpi)
     if conditions.layout == "form":
