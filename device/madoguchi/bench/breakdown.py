@@ -37,7 +37,7 @@ def breakdown(
     distances: np.ndarray, same: np.ndarray, located: np.ndarray, conditions: list[Conditions]
 ) -> dict[str, dict[str, dict[str, int]]]:
     """Per condition and bucket: same/different pairs, false non-/matches, pages not located."""
-    threshold = threshold_at_far(distances, distances[~same])
+    threshold = threshold_at_far(distances, distances[~same], FAR)
     table: dict[str, dict[str, dict[str, int]]] = {}
     for name, bucket in BUCKETS.items():
         rows: dict[str, dict[str, int]] = {}
