@@ -25,10 +25,10 @@ test: $(STAMP)
 	$(BIN)/python -m pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$status
 
-# Redraw the reference PNGs of every screen and slip (tests/golden/) after a deliberate change; look
+# Redraw the reference PNGs of every screen and slip (tests/ui/golden/) after a deliberate change; look
 # at the diff before committing.
 golden: $(STAMP)
-	MADOGUCHI_REGENERATE_GOLDEN=1 $(BIN)/python -m pytest -q tests/test_golden.py
+	MADOGUCHI_REGENERATE_GOLDEN=1 $(BIN)/python -m pytest -q tests/ui/test_golden.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check device tests models

@@ -8,7 +8,8 @@ import subprocess
 import pytest
 from gpiozero.pins.mock import MockFactory
 
-from madoguchi.hardware import HardwareConfig, make_hardware
+from madoguchi.config.hardware import HardwareConfig
+from madoguchi.hardware.factory import make_hardware
 from madoguchi.hardware.scanner import use_sane_test_backend
 
 

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from madoguchi.control import SOCKET_ENV, protocol
-from madoguchi.control.client import Unavailable, ask, exchange
-from madoguchi.privacy_check import PSEUDO_FS
+from madoguchi.ops.control import SOCKET_ENV, protocol
+from madoguchi.ops.control.client import Unavailable, ask, exchange
+from madoguchi.ops.privacy_check import PSEUDO_FS
 
 COUNTER = '[counter]\nmunicipality = "テスト市"\nterminal_id = "test-01"\nthreshold = 60\n'
 COUNTER += "capture_seconds = 0.5\nresult_seconds = 1.0\n"
@@ -32,7 +32,7 @@ COUNTER += "capture_seconds = 0.5\nresult_seconds = 1.0\n"
 RUN = r"""
 import sys
 exec(sys.argv[1])
-from madoguchi import cli
+from madoguchi.cli import main as cli
 sys.exit(cli.main(["run", "--config", sys.argv[2]]))
 """
 

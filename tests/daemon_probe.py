@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from madoguchi import seccomp
-from madoguchi.control import SOCKET_ENV
 from madoguchi.errors import ModelError
+from madoguchi.ops.control import SOCKET_ENV
 
 PROBE = r"""
 import errno, json, os, signal, socket, sys, threading
@@ -37,7 +37,8 @@ if "allowed_syscalls" in setup:  # SystemCallFilter= with SystemCallErrorNumber=
         except OSError:
             pass  # no such system call on this architecture
     rules.load()
-from madoguchi import cli, seccomp
+from madoguchi import seccomp
+from madoguchi.cli.main import main
 
 def try_sockets():
     results = {}
@@ -63,7 +64,7 @@ def probe():
     os.kill(os.getpid(), signal.SIGTERM)
 
 threading.Thread(target=probe, name="probe", daemon=True).start()
-sys.exit(cli.main(["run", "--config", sys.argv[1]]))
+sys.exit(main(["run", "--config", sys.argv[1]]))
 """
 
 

@@ -2,7 +2,7 @@
 arrays at all. Each input comes with a short description, so a failure names what broke.
 
 ``MADOGUCHI_FUZZ_EXAMPLES`` sets how many inputs each fuzz test tries (default: a CI-sized handful,
-seconds in all); e.g. ``MADOGUCHI_FUZZ_EXAMPLES=5000 pytest -s tests/test_fuzz_*.py`` for the long
+seconds in all); e.g. ``MADOGUCHI_FUZZ_EXAMPLES=5000 pytest -s tests/*/test_fuzz_*.py`` for the long
 run, which prints the tally of errors by type.
 """
 

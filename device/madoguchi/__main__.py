@@ -1,5 +1,5 @@
 import sys
 
-from madoguchi.cli import main
+from madoguchi.cli.main import main
 
 sys.exit(main())

@@ -1,6 +1,28 @@
-"""One root exception; each subclass also inherits the built-in it resembles (as gpiozero's exc.py)."""
+"""Every exception madoguchi raises on purpose, and the exit codes of its commands.
+
+One root exception; each subclass also inherits the built-in it resembles (as gpiozero's exc.py).
+An error that staff may see carries ``code``, the message code of :mod:`madoguchi.ui.messages`; the
+one table from an error to what staff see is :mod:`madoguchi.counter.faults`. The IC chip's errors
+live in :mod:`madoguchi.chip.errors`, under the same root.
+"""
 
 from __future__ import annotations
+
+import enum
+
+
+class ExitCode(enum.IntEnum):
+    """The exit status of every ``madoguchi`` command (sysexits.h where one fits)."""
+
+    OK = 0
+    FAILED = 1
+    """A check failed (selftest, scan-test without a photo, privacy-check, audit verify...)."""
+    USAGE = 2
+    """An unknown option or a missing argument (argparse's own)."""
+    UNAVAILABLE = 69
+    """EX_UNAVAILABLE: the daemon is not running, still serving a visitor, or refusing this user."""
+    CONFIG = 78
+    """EX_CONFIG: the config file is invalid; systemd's RestartPreventExitStatus keeps it from looping."""
 
 
 class MadoguchiError(Exception):
@@ -20,12 +42,12 @@ class ModelError(MadoguchiError, RuntimeError):
 
 
 class FaceError(MadoguchiError, ValueError):
-    """The image cannot be scored as it is; ``reason`` says why in a word staff can act on.
+    """The image cannot be scored as it is; ``code`` says why in a word staff can act on.
 
     ``side`` is "reference" (the ID photo) or "live" (the camera) when the engine knows it.
     """
 
-    reason = "face"
+    code = "face"
 
     def __init__(self, message: str, *, side: str | None = None) -> None:
         super().__init__(message)
@@ -33,42 +55,42 @@ class FaceError(MadoguchiError, ValueError):
 
 
 class UnreadableImage(FaceError):
-    reason = "unreadable_image"
+    code = "unreadable_image"
 
 
 class NoFaceFound(FaceError):
-    reason = "no_face"
+    code = "no_face"
 
 
 class MultipleFacesFound(FaceError):
-    reason = "multiple_faces"
+    code = "multiple_faces"
 
 
 class PhotoNotFound(FaceError):
     """No ID photo could be located on a scanned page (includes a blank page)."""
 
-    reason = "no_photo"
+    code = "no_photo"
 
 
 class PoorPhotoQuality(FaceError):
     """The ID photo was found but is not fit to compare as scanned (glare, blur, exposure)."""
 
-    reason = "poor_photo_quality"
+    code = "poor_photo_quality"
 
 
 class BlankPage(PhotoNotFound):
-    reason = "blank_page"
+    code = "blank_page"
 
 
 class SeveralPhotos(PhotoNotFound):
-    reason = "several_photos"
+    code = "several_photos"
 
 
 class PhotoTooSmall(PhotoNotFound):
     """The face on the page has too few pixels; ``needed_dpi`` is the scan resolution that would
     give it enough (the scanner can be asked for it while the document is still on the glass)."""
 
-    reason = "photo_too_small"
+    code = "photo_too_small"
 
     def __init__(self, message: str, *, needed_dpi: int, side: str | None = None) -> None:
         super().__init__(message, side=side)
@@ -82,13 +104,13 @@ class PhotoTooSmall(PhotoNotFound):
 
 
 class PhotoCutOff(PhotoNotFound):
-    reason = "photo_cut_off"
+    code = "photo_cut_off"
 
 
 class PhotoRotated(PhotoNotFound):
     """The page is rotated beyond what deskewing can recover."""
 
-    reason = "photo_rotated"
+    code = "photo_rotated"
 
 
 class HardwareError(MadoguchiError, OSError):
@@ -121,6 +143,30 @@ class PrinterError(HardwareError):
 
 class PrinterOutOfPaper(PrinterError):
     pass
+
+
+class Cancelled(MadoguchiError):
+    """CANCEL was pressed, or the daemon is stopping, while a transaction ran."""
+
+
+class Busy(MadoguchiError):
+    """A technician's call was withdrawn: a visitor was being served longer than its caller would wait."""
+
+
+class Unavailable(MadoguchiError):
+    """No daemon answers on the control socket (not running, or the socket is missing)."""
+
+
+class Refused(MadoguchiError):
+    """The daemon answered a request with an error; ``code`` is one of the protocol's error codes."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class ProtocolError(Refused):
+    """A control message that breaks the protocol, answered with its ``code`` (bad_request...)."""
 
 
 class AuditUnavailable(MadoguchiError, OSError):

@@ -44,7 +44,6 @@ anything else biometric, and :func:`verify` flags any line that has a key outsid
 """
 
 from madoguchi.audit.chain import ChainReport, verify
-from madoguchi.audit.command import register
 from madoguchi.audit.files import Files
 from madoguchi.audit.log import RESERVE_BYTES, AuditLog
 from madoguchi.audit.record import AUDIT_LOST, GENESIS, RECORD_KEYS, AuditRecord
@@ -64,7 +63,6 @@ __all__ = [
     "key_path",
     "parse_verification_key",
     "qr_text",
-    "register",
     "setup_key",
     "verify",
 ]

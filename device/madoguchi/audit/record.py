@@ -8,7 +8,7 @@ import json
 import math
 from dataclasses import dataclass
 
-from madoguchi.outcome import TransactionResult
+from madoguchi.counter.outcome import TransactionResult
 
 GENESIS = "0" * 64
 MAX_LINE = 16 * 1024
@@ -54,7 +54,7 @@ class AuditRecord:
         messages: tuple[str, ...],
         slip_printed: bool | None,
     ) -> AuditRecord:
-        return cls(
+        fields = cls(
             number=result.number,
             time=result.time.isoformat(timespec="seconds"),
             terminal_id=terminal_id,
@@ -65,9 +65,9 @@ class AuditRecord:
             at_or_above=result.at_or_above,
             messages=messages,
             slip_printed=slip_printed,
-            source=result.source or result.mode,
-            chip_verified=result.chip_verified,
+            source=result.mode,
         )
+        return dataclasses.replace(fields, **result.detail.record)  # the source's own fields
 
 
 SEAL_KEYS = frozenset({"prev", "epoch", "seal"})

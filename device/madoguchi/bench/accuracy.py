@@ -24,7 +24,7 @@ import numpy as np
 
 from madoguchi.bench.metrics import Figures, figures
 from madoguchi.bench.pairs import Pair
-from madoguchi.config import ScanConfig
+from madoguchi.counter.sources.scanned import ScanConfig
 from madoguchi.document.quality import assess
 from madoguchi.engine import FaceEngine
 from madoguchi.engine.detect import Detection

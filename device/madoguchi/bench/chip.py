@@ -31,6 +31,7 @@ from madoguchi.chip.mynumber import MyNumberKeyB
 from madoguchi.chip.simulated import EmulatedDesk, mynumber_card
 from madoguchi.chip.transport import PcscReader
 from madoguchi.document.quality import assess
+from madoguchi.errors import ExitCode
 
 VPCD_READER = "Virtual PCD 00 00"
 VPCD_PORT = 35963
@@ -174,7 +175,7 @@ def add_parser(kinds: argparse._SubParsersAction) -> None:
     command.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> ExitCode:
     from madoguchi.synthetic.people import astronaut
 
     face = astronaut()[20:220, 150:330]
@@ -186,7 +187,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_accuracy:
         if not (args.lfw / "pairs.txt").is_file():
             print(f"no LFW at {args.lfw} (pairs.txt missing): give --lfw DIR", file=sys.stderr)
-            return 2
+            return ExitCode.USAGE
         pairs = [p for p in lfw_pairs(args.lfw / "pairs.txt", args.lfw / "images") if p.fold < args.folds]
         scanned = accuracy.run(pairs, models=args.models, card_scan=True, jobs=args.jobs).figures
         chipped = chip_accuracy(pairs, document=args.document, models=args.models, jobs=args.jobs).figures
@@ -206,7 +207,7 @@ def run(args: argparse.Namespace) -> int:
         }
     if args.json:
         print(json.dumps(result))
-        return 0
+        return ExitCode.OK
     for timing in result["time_to_image"]:  # type: ignore[union-attr]
         print(
             f"card on reader → image decoded: median {timing['median_ms']:.1f} ms, "
@@ -226,4 +227,4 @@ def run(args: argparse.Namespace) -> int:
             f"{loss['accuracy_points']:.2f} points accuracy, "
             f"{loss['tar_points']:.2f} points TAR, EER +{loss['eer_points']:.2f} points"
         )
-    return 0
+    return ExitCode.OK

@@ -17,11 +17,12 @@ from madoguchi.bench.metrics import Figures
 from madoguchi.bench.pairs import fold_count, lfw_pairs, tsv_pairs
 from madoguchi.engine import models
 from madoguchi.engine.score import Calibration, fit_calibration
+from madoguchi.errors import ExitCode
 from madoguchi.synthetic.families import FAMILIES, HELD_OUT
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    bench = subparsers.add_parser("bench", help="measure accuracy and speed of the face engine")
+def configure(bench: argparse.ArgumentParser) -> None:
+    """``madoguchi bench``'s kinds and options (listed by :data:`madoguchi.cli.main.TOOLS`)."""
     kinds = bench.add_subparsers(dest="bench", required=True, metavar="KIND")
 
     acc = kinds.add_parser("accuracy", help="verification accuracy on LFW or a TSV pair list")
@@ -111,17 +112,17 @@ def _load_pairs(args: argparse.Namespace) -> list | None:
     return [p for p in lfw_pairs(args.lfw / "pairs.txt", args.lfw / "images") if p.fold < args.folds]
 
 
-def run_accuracy(args: argparse.Namespace) -> int:
+def run_accuracy(args: argparse.Namespace) -> ExitCode:
     families = tuple(args.family.split(",")) if args.family else ()
     if unknown := set(families) - set(FAMILIES):
         print(f"unknown family {', '.join(sorted(unknown))}: one of {', '.join(FAMILIES)}", file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     if families and not args.card_scan:
         print("--family needs --card-scan", file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     pairs = _load_pairs(args)
     if pairs is None:
-        return 2
+        return ExitCode.USAGE
     progress = not args.json
     ours = accuracy.run(
         pairs,
@@ -146,7 +147,7 @@ def run_accuracy(args: argparse.Namespace) -> int:
     if args.peer:
         if not peer.available():
             print("face_recognition is not installed: make bench-deps", file=sys.stderr)
-            return 2
+            return ExitCode.USAGE
         peer_run = peer.run(pairs, jobs=args.jobs, progress=progress)
         result["peer"] = {"name": args.peer, **_accuracy_figures(peer_run)}
         result["speed_ratio"] = peer_run.median_ms / ours.median_ms
@@ -156,7 +157,7 @@ def run_accuracy(args: argparse.Namespace) -> int:
         print(json.dumps(result))
     else:
         _print_accuracy(result, lfw_protocol=not args.pairs)
-    return 0
+    return ExitCode.OK
 
 
 def _figures(f: Figures) -> dict:
@@ -250,17 +251,17 @@ def _plot(
     fig.savefig(path)
 
 
-def run_speed(args: argparse.Namespace) -> int:
+def run_speed(args: argparse.Namespace) -> ExitCode:
     if args.peer and not peer.available():
         print("face_recognition is not installed: make bench-deps", file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     ours, theirs = speed.run(models=args.models, repeat=args.repeat, with_peer=bool(args.peer))
     result = asdict(ours)
     if theirs is not None:
         result["peer"] = asdict(theirs)
     if args.json:
         print(json.dumps(result))
-        return 0
+        return ExitCode.OK
     for key, value in asdict(ours).items():
         print(f"{key:<18}{value:>10.2f}")
     if theirs is not None:
@@ -272,21 +273,21 @@ def run_speed(args: argparse.Namespace) -> int:
             f"its time over ours: whole face {theirs.face_ratio:.1f}x (median of per-pass ratios), "
             f"detect {theirs.detect_ratio:.1f}x, align+embed {theirs.embed_ratio:.1f}x"
         )
-    return 0
+    return ExitCode.OK
 
 
-def run_soak(args: argparse.Namespace) -> int:
+def run_soak(args: argparse.Namespace) -> ExitCode:
     from madoguchi.bench import soak
 
     run = soak.soak(args.transactions, capture_seconds=args.capture_seconds, trace=args.trace)
     print(json.dumps(asdict(run)) if args.json else "\n".join(soak.report(run)))
-    return 0
+    return ExitCode.OK
 
 
-def run_thresholds(args: argparse.Namespace) -> int:
+def run_thresholds(args: argparse.Namespace) -> ExitCode:
     pairs = _load_pairs(args)
     if pairs is None:
-        return 2
+        return ExitCode.USAGE
     described = thresholds.describe_lfw(
         pairs,
         generators=([] if args.no_card_scan else [None]) + args.family,
@@ -306,7 +307,7 @@ def run_thresholds(args: argparse.Namespace) -> int:
     if args.plot:
         thresholds.plot(args.plot, calibration, sets)
     print(json.dumps(result) if args.json else thresholds.text(result))
-    return 0
+    return ExitCode.OK
 
 
 def _write_calibration(target: Path, sets: list[thresholds.Comparisons], lfw: Path, folds: int) -> None:

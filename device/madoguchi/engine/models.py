@@ -26,6 +26,11 @@ def models_dir(override: Path | None = None) -> Path:
     return directory
 
 
+def manifest(directory: Path) -> dict[str, str]:
+    """Each model file in ``directory`` and its SHA-256, as its manifest lists them."""
+    return json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+
+
 def sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:

@@ -1,5 +1,5 @@
-"""What the transaction asks of each device: small protocols, so real drivers and doubles are swappable;
-the set of devices one daemon drives; and the base of each device's config section.
+"""What the transaction asks of each device: small protocols, so real drivers and doubles are swappable,
+and the set of devices one daemon drives.
 
 Images cross these boundaries as RGB ``uint8`` arrays (H, W, 3) from the camera and scanner, and as
 Pillow images to the display and printer, which only receive what was already rendered.
@@ -10,12 +10,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 from PIL import Image
-
-from madoguchi.section import Section
 
 log = logging.getLogger(__name__)
 
@@ -97,21 +95,3 @@ def close_logged(name: str, device: Any, origin: str) -> None:
         device.close()
     except Exception as error:
         log.warning("closing the %s (%s) failed: %r", name, origin, error)
-
-
-class DeviceSection(Section):
-    """One device's ``[hardware.<device>]`` table: its ``driver`` and how to open it.
-
-    A section per driver lives beside that driver; the device's common keys (sizes, pins) live in a
-    base class, since the double is built from them too.
-    """
-
-    double: ClassVar[bool] = False
-    """Whether this driver is the device's double, used whatever ``hardware.kind`` says."""
-
-    def drivers(self) -> list[tuple[str, Callable[[], Opened]]]:
-        """The real drivers to try, in order, each named for the journal."""
-        return []
-
-    def open_double(self) -> Opened:
-        raise NotImplementedError

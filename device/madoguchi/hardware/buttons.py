@@ -7,17 +7,15 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
-from typing import ClassVar, Literal
 
 from gpiozero import Button
 from gpiozero.pins import Factory
 from gpiozero.pins.mock import MockFactory, MockPin
-from pydantic import Field
 
+from madoguchi.config.devices import ButtonsSection, GpiodButtonsConfig, MockButtonsConfig
 from madoguchi.errors import DeviceNotFound, HardwareError
-from madoguchi.hardware.base import DeviceSection, Opened
-from madoguchi.hardware.gpio import Pin, prepare_lgpio
-from madoguchi.section import by_driver
+from madoguchi.hardware.base import Opened
+from madoguchi.hardware.gpio import prepare_lgpio
 
 log = logging.getLogger(__name__)
 
@@ -255,111 +253,40 @@ class GpiodButtons(_Callbacks):
             self._start_released()
 
 
-# --- [hardware.buttons] -----------------------------------------------------------------------------
+# --- opening the buttons a [hardware.buttons] section names (madoguchi.hardware.factory) --------------
 
 
-class ButtonsSection(DeviceSection):
-    """Keys every buttons driver has; the double (gpiozero's mock pins) uses them too."""
-
-    start: Pin = Field(
-        default=5, title="START pin", description="BCM GPIO; each button connects its pin to ground."
-    )
-    mode: Pin = Field(default=6, title="MODE pin", description="BCM GPIO of the MODE button.")
-    cancel: Pin = Field(default=13, title="CANCEL pin", description="BCM GPIO of the CANCEL button.")
-    bounce_s: float = Field(
-        default=0.05,
-        title="Debounce",
-        description="Seconds of contact bounce ignored after each edge; 0 for none.",
-        ge=0,
-        le=1,
-    )
-    hold_cancel_s: float = Field(
-        default=2.0,
-        title="Hold to cancel",
-        description="Holding START this long cancels, and START then acts on release; 0: START acts on "
-        "press and cannot cancel.",
-        ge=0,
-        le=10,
+def staff_buttons(section: ButtonsSection, pin_factory: Factory | None = None) -> StaffButtons:
+    """The three buttons on the section's BCM pins, through ``pin_factory`` (None: gpiozero picks)."""
+    return StaffButtons(
+        start=section.start,
+        mode=section.mode,
+        cancel=section.cancel,
+        bounce_time=section.bounce_s or None,
+        hold_cancel=section.hold_cancel_s or None,
+        pin_factory=pin_factory,
     )
 
-    def buttons(self, pin_factory: Factory | None = None) -> StaffButtons:
-        return StaffButtons(
-            start=self.start,
-            mode=self.mode,
-            cancel=self.cancel,
-            bounce_time=self.bounce_s or None,
-            hold_cancel=self.hold_cancel_s or None,
-            pin_factory=pin_factory,
-        )
 
-    def open_double(self) -> Opened:
-        return self.buttons(MockFactory()), "simulated:MockFactory"
+def open_gpio_buttons(section: ButtonsSection) -> Opened:
+    buttons = staff_buttons(section)  # gpiozero picks its factory, warning per fallback
+    return buttons, f"gpio:{type(buttons.pin_factory).__name__}"
 
 
-class GpioButtonsConfig(ButtonsSection):
-    """driver = "gpio": gpiozero's default pin factory (lgpio on a Pi 5; the default)."""
-
-    driver: Literal["gpio"] = Field(
-        default="gpio",
-        title="Driver",
-        description="gpiozero's default pin factory (lgpio on a Pi 5; the default).",
+def open_gpiod_buttons(section: GpiodButtonsConfig) -> Opened:
+    buttons = GpiodButtons(
+        chip=section.chip,
+        start=section.start,
+        mode=section.mode,
+        cancel=section.cancel,
+        bounce_time=section.bounce_s or None,
+        hold_cancel=section.hold_cancel_s or None,
     )
-
-    def drivers(self) -> list[tuple[str, Callable[[], Opened]]]:
-        return [("gpio", self._open)]
-
-    def _open(self) -> Opened:
-        buttons = self.buttons()  # gpiozero picks its factory, warning per fallback
-        return buttons, f"gpio:{type(buttons.pin_factory).__name__}"
+    return buttons, f"gpiod:{section.chip}"
 
 
-class MockButtonsConfig(ButtonsSection):
-    """driver = "mock": gpiozero's mock pins, whatever ``hardware.kind`` says."""
-
-    driver: Literal["mock"] = Field(
-        default="mock", title="Driver", description="gpiozero's mock pins, whatever ``hardware.kind`` says."
-    )
-    double: ClassVar[bool] = True
-
-
-class GpiodButtonsConfig(ButtonsSection):
-    """driver = "gpiod": lines of a GPIO chip through libgpiod (Jetson); the double keeps BCM 5, 6, 13."""
-
-    driver: Literal["gpiod"] = Field(
-        default="gpiod", title="Driver", description="Lines of a GPIO chip through libgpiod (Jetson)."
-    )
-    chip: str = Field(
-        default="/dev/gpiochip0",
-        title="GPIO chip",
-        description="The chip's device node (`gpiodetect` lists them).",
-        pattern=r"^/dev/gpiochip[0-9]{1,3}$",
-    )
-    start: int = Field(title="START line", description="Line offset on the chip (`gpioinfo`).", ge=0, le=1023)
-    mode: int = Field(title="MODE line", description="Line offset on the chip (`gpioinfo`).", ge=0, le=1023)
-    cancel: int = Field(
-        title="CANCEL line", description="Line offset on the chip (`gpioinfo`).", ge=0, le=1023
-    )
-
-    @property
-    def where(self) -> str:
-        return f"gpiod:{self.chip}"
-
-    def drivers(self) -> list[tuple[str, Callable[[], Opened]]]:
-        return [(self.where, self._open)]
-
-    def _open(self) -> Opened:
-        buttons = GpiodButtons(
-            chip=self.chip,
-            start=self.start,
-            mode=self.mode,
-            cancel=self.cancel,
-            bounce_time=self.bounce_s or None,
-            hold_cancel=self.hold_cancel_s or None,
-        )
-        return buttons, self.where
-
-    def open_double(self) -> Opened:
-        return MockButtonsConfig(bounce_s=self.bounce_s, hold_cancel_s=self.hold_cancel_s).open_double()
-
-
-ButtonsConfig = by_driver(GpioButtonsConfig | MockButtonsConfig | GpiodButtonsConfig, "gpio")
+def open_mock_buttons(section: ButtonsSection) -> Opened:
+    """gpiozero's mock pins; a gpiod section's lines are no BCM pins, so its double keeps BCM 5, 6, 13."""
+    if isinstance(section, GpiodButtonsConfig):
+        section = MockButtonsConfig(bounce_s=section.bounce_s, hold_cancel_s=section.hold_cancel_s)
+    return staff_buttons(section, MockFactory()), "simulated:MockFactory"

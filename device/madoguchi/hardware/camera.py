@@ -8,19 +8,17 @@ shape (H, W, 3) that the caller owns and may wipe; any driver failure is raised 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from os import PathLike
 from pathlib import Path
-from typing import ClassVar, Literal
 
 import cv2
 import numpy as np
 from PIL import Image
-from pydantic import Field
 
+from madoguchi.config.devices import CameraSection, OpenCVKeys, PiCameraKeys
 from madoguchi.errors import CameraGone, DeviceClosed, DeviceNotFound
-from madoguchi.hardware.base import DeviceSection, Opened
-from madoguchi.section import by_driver
+from madoguchi.hardware.base import Opened
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".ppm", ".pgm"})
 
@@ -319,100 +317,18 @@ def _as_rgb(array: np.ndarray) -> np.ndarray:
     return array.copy()
 
 
-# --- [hardware.camera] ------------------------------------------------------------------------------
+# --- opening the camera a [hardware.camera] section names (madoguchi.hardware.factory) ----------------
 
 
-class CameraSection(DeviceSection):
-    """Keys every camera driver has; the simulator's FileCamera uses them too."""
-
-    width: int = Field(
-        default=1280, title="Frame width", description="Pixels per frame row.", ge=320, le=4096
-    )
-    height: int = Field(
-        default=960, title="Frame height", description="Pixel rows per frame.", ge=240, le=3072
-    )
-
-    def open_double(self) -> Opened:
-        return FileCamera(size=(self.width, self.height)), "simulated:FileCamera"
+def open_picamera2(section: PiCameraKeys) -> Opened:
+    camera = PiCamera(number=section.number, size=(section.width, section.height), timeout=section.timeout_s)
+    return camera, f"picamera2:{section.number}"
 
 
-class _PiCameraKeys(CameraSection):
-    number: int = Field(
-        default=0, title="CSI camera", description="picamera2's camera number (0 is the first).", ge=0, le=7
-    )
-    timeout_s: float = Field(
-        default=2.0,
-        title="Frame timeout",
-        description="Seconds read() waits for a frame before the camera counts as gone.",
-        gt=0,
-        le=30,
-    )
-
-    def _picamera2(self) -> Opened:
-        camera = PiCamera(number=self.number, size=(self.width, self.height), timeout=self.timeout_s)
-        return camera, f"picamera2:{self.number}"
+def open_opencv(section: OpenCVKeys) -> Opened:
+    camera = OpenCVCamera(source=section.source, size=(section.width, section.height))
+    return camera, f"opencv:{section.source}"
 
 
-class _OpenCVKeys(CameraSection):
-    source: str = Field(
-        default="0",
-        title="OpenCV source",
-        description='A V4L2 index ("0"), a device path ("/dev/video0"), or a GStreamer pipeline (any '
-        'string with "!", ending in appsink; it then sets the resolution itself).',
-        min_length=1,
-        max_length=2000,
-    )
-
-    def _opencv(self) -> Opened:
-        return OpenCVCamera(source=self.source, size=(self.width, self.height)), f"opencv:{self.source}"
-
-
-class AutoCameraConfig(_PiCameraKeys, _OpenCVKeys):
-    """driver = "auto": a CSI camera through picamera2, else ``source`` through OpenCV (the default)."""
-
-    driver: Literal["auto"] = Field(
-        default="auto",
-        title="Driver",
-        description="A CSI camera through picamera2, else ``source`` through OpenCV (the default).",
-    )
-
-    def drivers(self) -> list[tuple[str, Callable[[], Opened]]]:
-        return [("picamera2", self._picamera2), ("opencv", self._opencv)]
-
-
-class PiCameraConfig(_PiCameraKeys):
-    """driver = "picamera2": a Raspberry Pi CSI camera only."""
-
-    driver: Literal["picamera2"] = Field(
-        default="picamera2", title="Driver", description="A Raspberry Pi CSI camera only."
-    )
-
-    def drivers(self) -> list[tuple[str, Callable[[], Opened]]]:
-        return [("picamera2", self._picamera2)]
-
-
-class OpenCVCameraConfig(_OpenCVKeys):
-    """driver = "opencv": a USB/V4L2 camera or a GStreamer pipeline (Jetson, PC)."""
-
-    driver: Literal["opencv"] = Field(
-        default="opencv",
-        title="Driver",
-        description="A USB/V4L2 camera or a GStreamer pipeline (Jetson, PC).",
-    )
-
-    def drivers(self) -> list[tuple[str, Callable[[], Opened]]]:
-        return [("opencv", self._opencv)]
-
-
-class FileCameraConfig(CameraSection):
-    """driver = "file": the simulator's FileCamera, whatever ``hardware.kind`` says."""
-
-    driver: Literal["file"] = Field(
-        default="file",
-        title="Driver",
-        description="The simulator's FileCamera, whatever ``hardware.kind`` says.",
-    )
-    double: ClassVar[bool] = True
-
-
-CameraConfig = by_driver(AutoCameraConfig | PiCameraConfig | OpenCVCameraConfig | FileCameraConfig, "auto")
+def open_file_camera(section: CameraSection) -> Opened:
+    return FileCamera(size=(section.width, section.height)), "simulated:FileCamera"

@@ -7,31 +7,15 @@ which loading the config should not.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any
 
 from PIL import Image
-from pydantic import Field, field_validator
 
+from madoguchi.config.devices import PANEL, DisplaySection, St7789Config, as_mounted
 from madoguchi.errors import ConfigError, DeviceClosed, DeviceNotFound, HardwareError
-from madoguchi.hardware.base import DeviceSection, Opened
-from madoguchi.hardware.gpio import Pin, prepare_lgpio
-from madoguchi.section import by_driver
-
-SPI_SPEEDS_HZ = tuple(
-    round(mhz * 1_000_000) for mhz in (0.5, 1, 2, 4, 8, 16, 20, 24, 28, 32, 36, 40, 44, 48, 50, 52)
-)
-"""The SPI clocks luma's spi interface accepts (it asserts on any other)."""
-
-PANEL = (240, 320)
-"""An ST7789's frame memory, upright: 240 pixels across, 320 down, at most."""
-
-
-def as_mounted(size: tuple[int, int], rotation: int) -> tuple[int, int]:
-    """The size of a frame of ``size`` once turned by ``rotation`` quarter turns onto the panel."""
-    return size if rotation % 2 == 0 else (size[1], size[0])
-
+from madoguchi.hardware.base import Opened
+from madoguchi.hardware.gpio import prepare_lgpio
 
 _PI_EXTRA_HINT = "pip install 'madoguchi[pi]', or apt install python3-spidev python3-rpi-lgpio"
 
@@ -168,90 +152,24 @@ class LcdDisplay:
         self.close()
 
 
-# --- [hardware.display] -----------------------------------------------------------------------------
+# --- opening the display a [hardware.display] section names (madoguchi.hardware.factory) --------------
 
 
-class DisplaySection(DeviceSection):
-    """Keys every display driver has; luma's dummy, the double, uses them too."""
-
-    width: int = Field(
-        default=240, title="Width", description="Pixels across the screens are drawn.", ge=128, le=1024
+def open_st7789(section: St7789Config) -> Opened:
+    display = LcdDisplay.st7789(
+        port=section.spi_port,
+        device=section.spi_device,
+        speed_hz=section.spi_speed_hz,
+        gpio_dc=section.gpio_dc,
+        gpio_rst=section.gpio_rst,
+        gpio_backlight=section.gpio_backlight,
+        size=(section.width, section.height),
+        rotation=section.rotation,
     )
-    height: int = Field(
-        default=320, title="Height", description="Pixels down; 240 x 320 is portrait.", ge=128, le=1024
+    return display, f"st7789:spi{section.spi_port}.{section.spi_device}"
+
+
+def open_dummy_display(section: DisplaySection) -> Opened:
+    return LcdDisplay.dummy(size=(section.width, section.height), rotation=section.rotation), (
+        "simulated:luma dummy"
     )
-    rotation: int = Field(
-        default=0,
-        title="Rotation",
-        description="Quarter turns clockwise, for a panel mounted the other way round.",
-        ge=0,
-        le=3,
-    )
-
-    def open_double(self) -> Opened:
-        return LcdDisplay.dummy(
-            size=(self.width, self.height), rotation=self.rotation
-        ), "simulated:luma dummy"
-
-
-class St7789Config(DisplaySection):
-    """driver = "st7789": a 2" ST7789 LCD on SPI, with DC, reset and backlight on GPIO pins."""
-
-    driver: Literal["st7789"] = Field(
-        default="st7789",
-        title="Driver",
-        description='A 2" ST7789 LCD on SPI, with DC, reset and backlight on GPIO pins.',
-    )
-    spi_port: int = Field(default=0, title="SPI bus", description="/dev/spidev<bus>.<device>.", ge=0, le=6)
-    spi_device: int = Field(default=0, title="SPI chip select", description="The CE line.", ge=0, le=3)
-    spi_speed_hz: int = Field(
-        default=32_000_000,
-        title="SPI clock",
-        description="One of the clocks luma accepts (0.5-52 MHz); 32 MHz sends a 240x320 frame in about "
-        "60 ms.",
-    )
-    gpio_dc: Pin = Field(default=25, title="DC pin", description="BCM GPIO of the data/command line.")
-    gpio_rst: Pin = Field(default=27, title="Reset pin", description="BCM GPIO of the reset line.")
-    gpio_backlight: Pin = Field(default=18, title="Backlight pin", description="BCM GPIO of the backlight.")
-
-    @field_validator("spi_speed_hz")
-    @classmethod
-    def _luma_speed(cls, speed: int) -> int:
-        if speed not in SPI_SPEEDS_HZ:
-            mhz = ", ".join(f"{hz / 1e6:g}" for hz in SPI_SPEEDS_HZ)
-            raise ValueError(f"must be one of {mhz} MHz (in Hz), not {speed}")
-        return speed
-
-    @property
-    def where(self) -> str:
-        return f"st7789:spi{self.spi_port}.{self.spi_device}"
-
-    def drivers(self) -> list[tuple[str, Callable[[], Opened]]]:
-        return [(self.where, self._open)]
-
-    def _open(self) -> Opened:
-        display = LcdDisplay.st7789(
-            port=self.spi_port,
-            device=self.spi_device,
-            speed_hz=self.spi_speed_hz,
-            gpio_dc=self.gpio_dc,
-            gpio_rst=self.gpio_rst,
-            gpio_backlight=self.gpio_backlight,
-            size=(self.width, self.height),
-            rotation=self.rotation,
-        )
-        return display, self.where
-
-
-class DummyDisplayConfig(DisplaySection):
-    """driver = "dummy": luma's dummy device (keeps the last frame), whatever ``hardware.kind`` says."""
-
-    driver: Literal["dummy"] = Field(
-        default="dummy",
-        title="Driver",
-        description="luma's dummy device (keeps the last frame), whatever ``hardware.kind`` says.",
-    )
-    double: ClassVar[bool] = True
-
-
-DisplayConfig = by_driver(St7789Config | DummyDisplayConfig, "st7789")

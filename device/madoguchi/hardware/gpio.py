@@ -1,4 +1,4 @@
-"""What the buttons and the LCD share on the GPIO header: pin numbers, SPI pins, lgpio's set-up."""
+"""What the buttons and the LCD share on the GPIO header: lgpio's set-up (pins: madoguchi.config.devices)."""
 
 from __future__ import annotations
 
@@ -6,20 +6,8 @@ import logging
 import os
 import tempfile
 from pathlib import Path
-from typing import Annotated
-
-from pydantic import Field
 
 log = logging.getLogger(__name__)
-
-Pin = Annotated[int, Field(ge=0, le=27)]
-"""A BCM GPIO number on the 40-pin header (GPIO0-GPIO27)."""
-
-SPI_PINS: dict[int, dict[int, str]] = {
-    0: {7: "CE1", 8: "CE0", 9: "MISO", 10: "MOSI", 11: "SCLK"},
-    1: {16: "CE2", 17: "CE1", 18: "CE0", 19: "MISO", 20: "MOSI", 21: "SCLK"},
-}
-"""The header pins each SPI bus takes when it is enabled (BCM numbers and their role)."""
 
 
 def prepare_lgpio() -> None:

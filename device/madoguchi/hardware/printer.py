@@ -10,22 +10,19 @@ from __future__ import annotations
 
 import errno
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
-from typing import ClassVar, Literal
+from typing import Literal
 
-from escpos.capabilities import CAPABILITIES
 from escpos.constants import PAPER_FULL_CUT, PAPER_PART_CUT, RT_STATUS_ONLINE, RT_STATUS_PAPER
 from escpos.escpos import Escpos
 from escpos.exceptions import Error as EscposError
 from escpos.printer import Dummy
 from PIL import Image
-from pydantic import Field, field_validator
 
+from madoguchi.config.devices import FilePrinterConfig, PrinterSection, UsbPrinterConfig
 from madoguchi.errors import DeviceClosed, DeviceNotFound, HardwareError, PrinterError, PrinterOutOfPaper
-from madoguchi.hardware.base import DeviceSection, Opened
-from madoguchi.section import AbsolutePath, by_driver
+from madoguchi.hardware.base import Opened
 
 log = logging.getLogger(__name__)
 
@@ -218,108 +215,24 @@ class VirtualPrinter(Dummy):
             raise OSError(errno.ENODEV, "No such device (simulated unplug)")
 
 
-# --- [hardware.printer] -----------------------------------------------------------------------------
+# --- opening the printer a [hardware.printer] section names (madoguchi.hardware.factory) --------------
 
 
-class PrinterSection(DeviceSection):
-    """Keys every printer driver has; the VirtualPrinter, the double, uses them too."""
-
-    profile: str = Field(
-        default="TM-T20II",
-        title="Printer profile",
-        description="A python-escpos printer profile; it sets the cut and the code pages.",
-        max_length=64,
+def open_usb_printer(section: UsbPrinterConfig) -> Opened:
+    printer = SlipPrinter.usb(
+        vendor=section.usb_vendor,
+        product=section.usb_product,
+        profile=section.profile,
+        width_px=section.width_px,
     )
-    width_px: int = Field(
-        default=576,
-        title="Printable width",
-        description="In dots, a multiple of 8: 576 for 80 mm paper, 384 for 58 mm.",
-        ge=192,
-        le=1024,
-    )
-
-    @field_validator("width_px")
-    @classmethod
-    def _whole_bytes(cls, width: int) -> int:
-        if width % 8:
-            raise ValueError(f"must be a multiple of 8 (one byte per 8 dots), not {width}")
-        return width
-
-    @field_validator("profile")
-    @classmethod
-    def _known_profile(cls, profile: str) -> str:
-        if profile not in CAPABILITIES["profiles"]:
-            raise ValueError(f"python-escpos has no printer profile {profile!r}")
-        return profile
-
-    def open_double(self) -> Opened:
-        printer = SlipPrinter(VirtualPrinter(profile=self.profile), width_px=self.width_px)
-        return printer, "simulated:VirtualPrinter"
+    return printer, f"usb:{section.usb_vendor:04x}:{section.usb_product:04x}"
 
 
-class UsbPrinterConfig(PrinterSection):
-    """driver = "usb": python-escpos over pyusb (the default)."""
-
-    driver: Literal["usb"] = Field(
-        default="usb", title="Driver", description="python-escpos over pyusb (the default)."
-    )
-    usb_vendor: int = Field(
-        default=0x04B8, title="USB vendor id", description="From `lsusb`; Epson is 0x04B8.", ge=1, le=0xFFFF
-    )
-    usb_product: int = Field(
-        default=0x0E15,
-        title="USB product id",
-        description="From `lsusb`; the TM-T20II is 0x0E15.",
-        ge=1,
-        le=0xFFFF,
-    )
-
-    @property
-    def where(self) -> str:
-        return f"usb:{self.usb_vendor:04x}:{self.usb_product:04x}"
-
-    def drivers(self) -> list[tuple[str, Callable[[], Opened]]]:
-        return [(self.where, self._open)]
-
-    def _open(self) -> Opened:
-        printer = SlipPrinter.usb(
-            vendor=self.usb_vendor, product=self.usb_product, profile=self.profile, width_px=self.width_px
-        )
-        return printer, self.where
+def open_file_printer(section: FilePrinterConfig) -> Opened:
+    printer = SlipPrinter.file(str(section.file), profile=section.profile, width_px=section.width_px)
+    return printer, f"file:{section.file}"
 
 
-class FilePrinterConfig(PrinterSection):
-    """driver = "file": a device node such as the kernel usblp driver's /dev/usb/lp0."""
-
-    driver: Literal["file"] = Field(
-        default="file",
-        title="Driver",
-        description="A device node such as the kernel usblp driver's /dev/usb/lp0.",
-    )
-    file: AbsolutePath = Field(
-        default=Path("/dev/usb/lp0"), title="Device node", description="Written to as raw ESC/POS bytes."
-    )
-
-    @property
-    def where(self) -> str:
-        return f"file:{self.file}"
-
-    def drivers(self) -> list[tuple[str, Callable[[], Opened]]]:
-        return [(self.where, self._open)]
-
-    def _open(self) -> Opened:
-        return SlipPrinter.file(str(self.file), profile=self.profile, width_px=self.width_px), self.where
-
-
-class VirtualPrinterConfig(PrinterSection):
-    """driver = "virtual": escpos's Dummy (VirtualPrinter), whatever ``hardware.kind`` says."""
-
-    driver: Literal["virtual"] = Field(
-        default="virtual",
-        title="Driver",
-        description="escpos's Dummy (VirtualPrinter), whatever ``hardware.kind`` says.",
-    )
-    double: ClassVar[bool] = True
-
-
-PrinterConfig = by_driver(UsbPrinterConfig | FilePrinterConfig | VirtualPrinterConfig, "usb")
+def open_virtual_printer(section: PrinterSection) -> Opened:
+    printer = SlipPrinter(VirtualPrinter(profile=section.profile), width_px=section.width_px)
+    return printer, "simulated:VirtualPrinter"

@@ -13,19 +13,18 @@ import os
 import signal
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from os import PathLike
 from pathlib import Path
 from types import ModuleType
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Any
 
 import numpy as np
 from PIL import Image
-from pydantic import Field
 
+from madoguchi.config.devices import SaneScannerConfig, ScannerSection
 from madoguchi.errors import ConfigError, DeviceClosed, DeviceNotFound, HardwareError, ScannerGone
-from madoguchi.hardware.base import DeviceSection, Opened
-from madoguchi.section import by_driver
+from madoguchi.hardware.base import Opened
 from madoguchi.units import ID1_MM, MM_PER_INCH
 
 log = logging.getLogger(__name__)
@@ -278,70 +277,27 @@ class SimulatedScanner:
         self.close()
 
 
-# --- [hardware.scanner] -----------------------------------------------------------------------------
+# --- opening the scanner a [hardware.scanner] section names (madoguchi.hardware.factory) --------------
 
 
-class ScannerSection(DeviceSection):
-    """The scanner; its double is SimulatedScanner, run through SANE's ``test:0`` where SANE lists it."""
-
-    def open_double(self) -> Opened:
-        try:
-            if "test:0" in sane_devices():
-                scanner = SimulatedScanner(sane=SaneScanner(device="test:0"))
-                return scanner, "simulated:SimulatedScanner(sane test:0)"
-            reason = "SANE does not list test:0"
-        except HardwareError as e:
-            reason = str(e)
-        log.info("scanner: simulating without SANE: %s", reason)
-        return SimulatedScanner(), "simulated:SimulatedScanner"
+def open_sane(section: SaneScannerConfig) -> Opened:
+    device = section.device
+    if not device:
+        real = [name for name in sane_devices() if not name.startswith("test:")]
+        if not real:
+            raise DeviceNotFound("SANE finds no scanner (its test backend does not count)")
+        device = real[0]
+    return SaneScanner(device=device, options=section.options), f"sane:{device}"
 
 
-SaneOption = Annotated[str, Field(max_length=200)] | int | float | bool
-
-
-class SaneScannerConfig(ScannerSection):
-    """driver = "sane": a scanner through SANE (the default)."""
-
-    driver: Literal["sane"] = Field(
-        default="sane", title="Driver", description="A scanner through SANE (the default)."
-    )
-    device: str = Field(
-        default="",
-        title="SANE device",
-        description='A SANE device name, e.g. "epson2:libusb:001:004" (see `scanimage -L`); "" takes the '
-        "first device found that is not SANE's own test backend.",
-        max_length=200,
-        pattern=r"^[^\x00-\x1f]*$",
-    )
-    options: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")], SaneOption] = Field(
-        default_factory=dict,
-        title="SANE options",
-        description='Extra SANE options set once when the scanner opens, e.g. {source = "Flatbed"}.',
-        max_length=64,
-    )
-
-    def drivers(self) -> list[tuple[str, Callable[[], Opened]]]:
-        return [("sane", self._open)]
-
-    def _open(self) -> Opened:
-        device = self.device
-        if not device:
-            real = [name for name in sane_devices() if not name.startswith("test:")]
-            if not real:
-                raise DeviceNotFound("SANE finds no scanner (its test backend does not count)")
-            device = real[0]
-        return SaneScanner(device=device, options=self.options), f"sane:{device}"
-
-
-class FileScannerConfig(ScannerSection):
-    """driver = "file": the simulator's scanner, whatever ``hardware.kind`` says."""
-
-    driver: Literal["file"] = Field(
-        default="file",
-        title="Driver",
-        description="The simulator's scanner, whatever ``hardware.kind`` says.",
-    )
-    double: ClassVar[bool] = True
-
-
-ScannerConfig = by_driver(SaneScannerConfig | FileScannerConfig, "sane")
+def open_simulated_scanner(_section: ScannerSection) -> Opened:
+    try:
+        if "test:0" in sane_devices():
+            return SimulatedScanner(
+                sane=SaneScanner(device="test:0")
+            ), "simulated:SimulatedScanner(sane test:0)"
+        reason = "SANE does not list test:0"
+    except HardwareError as e:
+        reason = str(e)
+    log.info("scanner: simulating without SANE: %s", reason)
+    return SimulatedScanner(), "simulated:SimulatedScanner"

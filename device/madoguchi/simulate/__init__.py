@@ -26,15 +26,18 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from madoguchi import paths
-from madoguchi.config import Config, parse
-from madoguchi.counter import Report
+from madoguchi.config import CommonConfig, parse
+from madoguchi.counter.outcome import Report
+from madoguchi.engine import FaceEngine
+from madoguchi.errors import ExitCode
 from madoguchi.hardware.scanner import use_sane_test_backend
-from madoguchi.messages import say
+from madoguchi.ops.systemd import configure_logging
 from madoguchi.privacy import disable_core_dumps
 from madoguchi.simulate.gallery import save_frames, write_summary
 from madoguchi.simulate.harness import Desk
 from madoguchi.simulate.scenarios import Scenario, chip_scenarios, scenarios
 from madoguchi.synthetic.people import lfw_people, package_people
+from madoguchi.ui.messages import say
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +46,7 @@ JLIS_KEYS = "sample-jlis-public.pem"
 """The public key the sample chip cards are signed under (no secret: the private key is dropped)."""
 
 
-def simulation_config(out: Path, *, capture_seconds: float, jlis_keys: Path | None = None) -> Config:
+def simulation_config(out: Path, *, capture_seconds: float, jlis_keys: Path | None = None) -> CommonConfig:
     chip = {"enabled": True, "jlis_keys": str(jlis_keys.resolve())} if jlis_keys else {}
     return parse(
         {
@@ -63,8 +66,6 @@ def simulation_config(out: Path, *, capture_seconds: float, jlis_keys: Path | No
 
 def open_desk(out: Path, *, capture_seconds: float, jlis_keys: Path | None = None) -> tuple[Desk, float]:
     """Start as the daemon does (models, devices, audit record); the time until the idle screen."""
-    from madoguchi.engine import FaceEngine
-
     started = time.monotonic()
     if "SANE_CONFIG_DIR" not in os.environ:  # scan through SANE's test backend, probe nothing real
         use_sane_test_backend(Path(tempfile.mkdtemp(prefix="madoguchi-sane-")))
@@ -156,8 +157,8 @@ def _entry(
         "description": scenario.description,
         "transaction": result.number,
         "mode": result.mode,
-        "source": result.source,
-        "chip_verified": result.chip_verified,
+        "source": result.mode,
+        "chip_verified": result.detail.record.get("chip_verified"),
         "score": result.score,
         "threshold": result.threshold,
         "at_or_above": result.at_or_above,
@@ -173,9 +174,7 @@ def _entry(
     }
 
 
-def _command(args: argparse.Namespace) -> int:
-    from madoguchi.service import configure_logging
-
+def _command(args: argparse.Namespace) -> ExitCode:
     configure_logging(verbose=args.verbose)
     lfw = args.lfw_dir if args.lfw else None
     summary = simulate(args.out, lfw=lfw, capture_seconds=args.capture_seconds, repeat=args.repeat)
@@ -189,13 +188,11 @@ def _command(args: argparse.Namespace) -> int:
             f"(capture window {args.capture_seconds:.1f} s included)"
         )
     print(f"written to {args.out}; open {args.out / 'index.html'}")
-    return 0
+    return ExitCode.OK
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    command = subparsers.add_parser(
-        "simulate", help="run scripted visitors through the counter on simulated devices"
-    )
+def configure(command: argparse.ArgumentParser) -> None:
+    """``madoguchi simulate``'s options (listed by :data:`madoguchi.cli.main.TOOLS`)."""
     command.add_argument(
         "--out", type=Path, required=True, help="directory for LCD frames, slips, summary.json, index.html"
     )

@@ -13,7 +13,7 @@ from typing import Any
 
 from PIL import Image
 
-from madoguchi.messages import say
+from madoguchi.ui.messages import say
 
 STYLE = """
 body { font-family: sans-serif; margin: 2em; color: #222; }

@@ -1,8 +1,9 @@
 """A counter running in its own thread on simulated devices, and the hands that work it.
 
-One harness serves ``madoguchi simulate`` and the tests. It builds the real counter (state
-machine, runner, presenter, recorder, audit record) on the devices' own doubles, keeps a copy of
-every LCD frame and slip, and gives handles on the outside world, as gpiozero's mock pins do:
+One harness serves ``madoguchi simulate`` and the tests. It builds the real counter through the
+daemon's own composition root (:func:`madoguchi.ops.root.assemble`) on the devices' own doubles,
+keeps a copy of every LCD frame and slip, and gives handles on the outside world, as gpiozero's
+mock pins do:
 
     desk = Desk(config, engine)
     desk.put(card_page)          # a page on the scanner glass
@@ -22,6 +23,7 @@ import dataclasses
 import queue
 import threading
 from collections.abc import Collection
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,11 +33,16 @@ from madoguchi.audit import AuditLog
 from madoguchi.audit.files import Files
 from madoguchi.chip.emulator import MyNumberCard, ResidenceCard
 from madoguchi.chip.simulated import EmulatedDesk
-from madoguchi.config import Config
-from madoguchi.counter import Counter, Report, make_counter
-from madoguchi.hardware import Hardware, make_hardware
-from madoguchi.state import Event, State
+from madoguchi.config import CommonConfig
+from madoguchi.counter.outcome import Report
+from madoguchi.counter.state import Event, State
+from madoguchi.hardware.base import Hardware
+from madoguchi.hardware.factory import make_hardware
+from madoguchi.ops.root import assemble
+from madoguchi.ops.systemd import SystemdNotifier
 
+NO_FILE = Path("(no config file)")
+"""A desk built from a dict has no file: ``config set`` says it cannot read one."""
 TIMEOUT_S = 60.0
 """Longest wait for the counter; a real transaction on a slow machine takes a few seconds."""
 
@@ -85,17 +92,20 @@ class Desk:
     :param engine: the face engine, or a stand-in.
     :param hardware: the simulated devices; those the desk makes itself are closed by :meth:`close`.
     :param audit_files: the audit record's file layer (tests inject disk faults through it).
-    :param counter_options: passed to :func:`madoguchi.counter.make_counter` (``locate``, ``assess``...).
+    :param config_path: the file ``config`` was read from, if any (``config set``, the self-test).
+    :param options: passed to :func:`madoguchi.ops.root.assemble` (``locate``, ``assess``, ``clock``,
+        ``notifier``: what systemd would be told; by default nothing).
     """
 
     def __init__(
         self,
-        config: Config,
+        config: CommonConfig,
         engine: Any,
         *,
         hardware: Hardware | None = None,
         audit_files: Files | None = None,
-        **counter_options: Any,
+        config_path: Path = NO_FILE,
+        **options: Any,
     ) -> None:
         self._owns_hardware = hardware is None
         hardware = hardware or make_hardware(config.hardware)
@@ -107,19 +117,20 @@ class Desk:
         self.audit = AuditLog.open(
             config.storage.audit_path, terminal_id=config.counter.terminal_id, files=audit_files
         )
-        observers = [*counter_options.pop("observers", ()), self.reports.put]
-        self.chip_reader = counter_options.pop("chip_reader", None)
-        if self.chip_reader is None and config.chip.enabled:
-            from madoguchi.chip.source import make_reader
-
-            self.chip_reader = make_reader(config.chip, config.hardware.kind)
-        if self.chip_reader is not None:
-            counter_options["chip_reader"] = self.chip_reader
-        self.counter: Counter = make_counter(
-            config, self.hardware, engine, self.audit, observers=observers, **counter_options
+        observers = [*options.pop("observers", ()), self.reports.put]
+        self.appliance = assemble(
+            config_path,
+            config,
+            engine=engine,
+            hardware=self.hardware,
+            audit=self.audit,
+            notifier=options.pop("notifier", None) or SystemdNotifier(None),
+            observers=observers,
+            **options,
         )
-        self.counter.attach_buttons()
-        self.thread = threading.Thread(target=self.counter.run, name="counter", daemon=True)
+        self.counter = self.appliance.counter
+        self.events = self.appliance.events
+        self.thread = threading.Thread(target=self.appliance.run, name="counter", daemon=True)
         self.thread.start()
         self.settle()
 
@@ -159,10 +170,10 @@ class Desk:
         debounce time, which for some eighty presses is needless seconds."""
         for digit in digits:
             for _ in range(int(digit) + 1):  # blank → 0 → 1 …
-                self.counter.post(Event.MODE)
-            self.counter.post(Event.START)
+                self.counter.submit(Event.MODE)
+            self.counter.submit(Event.START)
         if confirm:
-            self.counter.post(Event.START)
+            self.counter.submit(Event.START)
 
     def paper(self, *, out: bool) -> None:
         """Empty or refill the printer's paper roll."""
@@ -190,24 +201,25 @@ class Desk:
 
     def settle(self, timeout: float = TIMEOUT_S) -> None:
         """Wait until the counter has acted on or answered every press and no transaction runs."""
-        if not self.counter.wait_settled(timeout):
+        if not self.events.wait_settled(timeout):
             raise TimeoutError(f"the counter did not settle within {timeout} s")
 
     def wait_for(self, states: State | Collection[State], timeout: float = TIMEOUT_S) -> None:
         """Wait until the counter is in ``states`` (e.g. CAPTURING, to cancel mid-capture)."""
         wanted = {states} if isinstance(states, State) else set(states)
-        if not self.counter.wait_for_state(wanted, timeout):
+        if not self.events.wait_for_state(wanted, timeout):
             raise TimeoutError(f"the counter did not reach {sorted(state.value for state in wanted)}")
 
     def close(self) -> None:
-        self.counter.stop()
+        self.counter.submit(Event.STOP)
         self.thread.join(timeout=TIMEOUT_S)
         if self._owns_hardware:
             self.hardware.close()
         self.audit.close()
 
     def _reader(self) -> EmulatedDesk:
-        transport = getattr(self.chip_reader, "transport", None)
+        chip = self.appliance.sources.get("chip")
+        transport = getattr(getattr(chip, "reader", None), "transport", None)
         if not isinstance(transport, EmulatedDesk):
             raise RuntimeError("no emulated IC reader: set [chip] enabled = true on simulated hardware")
         return transport

@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from madoguchi.chip.emulator import MyNumberCard
 from madoguchi.chip.mynumber import MyNumberKeyB
 from madoguchi.chip.simulated import mynumber_card
+from madoguchi.counter.state import BUSY_STATES, State
 from madoguchi.simulate.harness import Desk
-from madoguchi.state import BUSY_STATES, State
 from madoguchi.synthetic.cards import sample_card_page
 from madoguchi.synthetic.forms import sample_form
 from madoguchi.synthetic.frames import swaying_frames

@@ -16,9 +16,9 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from madoguchi import paths
-from madoguchi.fonts import find_font, load_font
 from madoguchi.synthetic.people import Patch, Person, id_photo, paste
 from madoguchi.synthetic.printscan import soft_print
+from madoguchi.ui.fonts import find_font, load_font
 from madoguchi.units import ID1_MM, mm_to_px
 
 PLAIN_CARD_PX = (1011, 638)

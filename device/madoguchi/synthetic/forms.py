@@ -9,9 +9,9 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
-from madoguchi.fonts import find_font, load_font
 from madoguchi.synthetic.people import Person, id_photo
 from madoguchi.synthetic.printscan import halftone_print, place, scanner_page, soft_print
+from madoguchi.ui.fonts import find_font, load_font
 from madoguchi.units import A4_MM, A5_MM, FORM_PHOTO_MM, mm_to_px
 
 

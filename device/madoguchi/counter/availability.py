@@ -1,0 +1,68 @@
+"""Whether the counter may serve: only while an audit record can be kept (a score without a record is
+not given). While it cannot (a full or read-only disk), the counter is out of service, says why on
+the LCD and to systemd (STATUS=), and resumes by itself once the record can be written again."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from madoguchi.counter.events import EventQueue
+from madoguchi.counter.lcd import Lcd
+from madoguchi.counter.recorder import Recorder
+from madoguchi.counter.state import State
+from madoguchi.errors import AuditUnavailable
+
+log = logging.getLogger(__name__)
+
+
+class Availability:
+    """Takes the counter out of service and back, as the audit record allows.
+
+    :param status: told, in words, when the counter stops or resumes serving (systemd's STATUS=).
+    :param mode: the mode now, for the status line on resuming.
+    """
+
+    def __init__(
+        self,
+        recorder: Recorder,
+        lcd: Lcd,
+        events: EventQueue,
+        *,
+        status: Callable[[str], None],
+        mode: Callable[[], str],
+    ) -> None:
+        self.recorder, self.lcd, self.events = recorder, lcd, events
+        self.status, self.mode = status, mode
+        self.reason: str | None = None
+        """Why no record can be kept, while it lasts."""
+
+    def probe(self) -> bool:
+        """Whether a transaction could be recorded now; if not, go out of service and say why."""
+        try:
+            self.recorder.probe()
+        except AuditUnavailable as error:
+            self.lost(error)
+            return False
+        self.regained()
+        return True
+
+    def regained(self) -> None:
+        if self.reason is not None:
+            log.info("the audit record can be kept again; serving visitors")
+            self.status(f"ready: mode {self.mode()} (the audit record can be kept again)")
+            self.reason = None
+
+    def lost(self, error: AuditUnavailable) -> None:
+        """No record can be kept, so no score may be given: say so on the LCD and to systemd."""
+        if self.reason != error.reason:
+            log.error("no visitor can be served: %s", error)
+            self.status(f"out of service: audit record unavailable: {error.reason}")
+        self.reason = error.reason
+        self.show()
+        self.events.enter(State.OUT_OF_SERVICE)
+
+    def show(self) -> None:
+        """The out-of-service screen, with the reason for the technician."""
+        reason = self.reason or ""
+        self.lcd.put(lambda notice: self.lcd.presenter.out_of_service(reason))

@@ -1,0 +1,63 @@
+"""The counter's side of the audit record: what stands for a transaction while it runs, and after.
+
+:meth:`Recorder.begin` durably keeps the record a transaction leaves if it is cut off (outcome
+"interrupted"), before its number is shown anywhere; :meth:`Recorder.finish` replaces it with the
+finished record. See :mod:`madoguchi.audit` for how both survive a power cut. While no record can
+be kept (a full or read-only disk), both raise AuditUnavailable and no transaction may start.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from madoguchi.audit import AuditLog, AuditRecord
+from madoguchi.counter.outcome import TransactionResult
+
+CONFIG_CHANGED = "config_changed"
+"""The outcome of a record that keeps a ``config set`` (who, old -> new)."""
+
+
+class Recorder:
+    """Writes the audit records of one terminal's transactions.
+
+    :param audit: the open audit record; transaction numbers continue from it.
+    :param terminal_id: this counter's name in every record.
+    """
+
+    def __init__(self, audit: AuditLog, *, terminal_id: str) -> None:
+        self.audit = audit
+        self.terminal_id = terminal_id
+
+    def next_number(self) -> int:
+        return self.audit.next_number()
+
+    def probe(self) -> None:
+        """Raise AuditUnavailable unless a transaction could be recorded now."""
+        self.audit.probe()
+
+    def witness(self) -> tuple[int, str]:
+        """The last record's number and the first digits of the chain's head, for the slip."""
+        return self.audit.head()
+
+    def begin(self, cut_off: TransactionResult) -> None:
+        self.audit.begin(self._record(cut_off, messages=(), slip_printed=None))
+
+    def finish(self, result: TransactionResult, *, messages: tuple[str, ...], slip_printed: bool) -> None:
+        self.audit.append(self._record(result, messages=messages, slip_printed=slip_printed))
+
+    def config_changed(
+        self, key: str, old: object, new: object, *, by: str, when: datetime, mode: str, threshold: int
+    ) -> int:
+        """Keep a technician's change of ``[counter] key`` (who, old -> new) as a record; its number."""
+        change = TransactionResult(self.audit.next_number(), when, mode, threshold, CONFIG_CHANGED)
+        self.audit.append(
+            self._record(change, messages=(f"{key}: {old} -> {new}", f"by {by}"), slip_printed=None)
+        )
+        return change.number
+
+    def _record(
+        self, result: TransactionResult, *, messages: tuple[str, ...], slip_printed: bool | None
+    ) -> AuditRecord:
+        return AuditRecord.of(
+            result, terminal_id=self.terminal_id, messages=messages, slip_printed=slip_printed
+        )
