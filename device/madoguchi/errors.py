@@ -132,3 +132,22 @@ class AuditUnavailable(MadoguchiError, OSError):
     def __init__(self, reason: str) -> None:
         super().__init__(f"audit record unavailable: {reason}")
         self.reason = reason
+
+
+class AuditFileChanged(AuditUnavailable):
+    """The audit record's file changed under the daemon while it held it open: ``change`` is
+    "deleted", "replaced", "truncated" or "grown" (by another writer); ``seen`` says what was found
+    (inode, size, the size written, the last transaction number). Nothing more is written until
+    :meth:`madoguchi.audit.AuditLog.recover` starts a new file with an ``audit_lost`` record.
+    """
+
+    def __init__(self, change: str, seen: str) -> None:
+        super().__init__(f"record {change} while open ({seen})")
+        self.change = change
+        self.seen = seen
+
+
+class AuditWiped(MadoguchiError, RuntimeError):
+    """The audit record, its state and its sealing key are all gone where an install marker says a
+    record was kept: a wipe, which the daemon must not answer by starting again at number 1.
+    ``madoguchi audit setup-key --reinstall`` records the reinstall and lets it start."""
