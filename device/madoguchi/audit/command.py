@@ -1,4 +1,8 @@
-"""``madoguchi audit``: verify, tail, head and setup-key, for technicians and fleet tools."""
+"""``madoguchi audit``: verify, tail, head and setup-key, for technicians and fleet tools.
+
+Exit status: 0 all is well, 1 a problem (the record's, or one that stopped the command), 2 a bad
+argument.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,20 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from madoguchi.audit.chain import verify
+from madoguchi.audit.chain import parse_head, verify
 from madoguchi.audit.files import Files
-from madoguchi.audit.log import HEAD_DIGITS
+from madoguchi.audit.log import HEAD_DIGITS, AuditLog, wiped
+from madoguchi.audit.marker import default_marker, on_overlay, write_mark
 from madoguchi.audit.record import MAX_LINE
-from madoguchi.audit.seal import EpochKeys, key_path, parse_verification_key, qr_text, setup_key
+from madoguchi.audit.seal import (
+    EpochKeys,
+    key_path,
+    parse_verification_key,
+    peek_sealing_key,
+    qr_text,
+    setup_key,
+)
+from madoguchi.audit.state import state_path
 from madoguchi.config import DEFAULT_PATH, load
 from madoguchi.errors import MadoguchiError
 
@@ -33,7 +46,12 @@ def _verify_command(args: argparse.Namespace) -> int:
         except ValueError as error:
             print(f"--key: {error}", file=sys.stderr)
             return 2
-    report = verify(path, key)
+    try:
+        expect_head = None if args.expect_head is None else parse_head(args.expect_head)
+    except ValueError as error:
+        print(f"--expect-head: {error}", file=sys.stderr)
+        return 2
+    report = verify(path, key, expect_head=expect_head, marker=args.marker)
     for problem in report.problems:
         print(problem)
     if report.torn_bytes:
@@ -74,6 +92,7 @@ def _head_command(args: argparse.Namespace) -> int:
                     "number": report.last_number,
                     "head": report.last_hash[:HEAD_DIGITS],
                     "head_sha256": report.last_hash,
+                    "witness": f"{report.last_number}:{report.last_hash[:HEAD_DIGITS]}",
                     "records": report.records,
                     "ok": report.ok,
                     "problems": report.problems,
@@ -89,14 +108,39 @@ def _head_command(args: argparse.Namespace) -> int:
 
 def _setup_key_command(args: argparse.Namespace) -> int:
     path = _audit_path(args)
+    files = Files()
+    if args.mark_only:
+        return _mark_install(files, path, args.marker)
     try:
-        payload = setup_key(Files(), key_path(path))
+        fleet_head = None if args.fleet_head is None else parse_head(args.fleet_head)
+    except ValueError as error:
+        print(f"--fleet-head: {error}", file=sys.stderr)
+        return 2
+    previous = wiped(files, path, args.marker)
+    if previous is not None and not args.reinstall:
+        print(
+            f"setup-key: {args.marker} says this box keeps an audit record ({previous}), but the record, "
+            "its state and its key are gone (wiped?). Reinstalling on purpose: add --reinstall "
+            "(and --fleet-head with the last head the fleet collected, so no number is given twice).",
+            file=sys.stderr,
+        )
+        return 1
+    if args.reinstall and previous is None:
+        print(f"setup-key: --reinstall is for a wiped record, and {path} is not one", file=sys.stderr)
+        return 1
+    try:
+        payload = setup_key(files, key_path(path))
+        if args.reinstall:
+            _record_reinstall(files, path, previous or "", fleet_head)
         owner = path.parent.stat()
-        if os.geteuid() == 0 and owner.st_uid != 0:  # run as root: the daemon's user must read it
-            os.chown(key_path(path), owner.st_uid, owner.st_gid)
+        if os.geteuid() == 0 and owner.st_uid != 0:  # run as root: the daemon's user must own them
+            for made in (key_path(path), path, state_path(path)):
+                if made.exists():
+                    os.chown(made, owner.st_uid, owner.st_gid)
     except OSError as error:
         print(f"setup-key: {error}", file=sys.stderr)
         return 1
+    _mark_install(files, path, args.marker)
     key = parse_verification_key(payload)
     print(f"Audit verification key for {path} (key id {EpochKeys(key).id}).")
     print("Write it in this counter's fleet record now: it is not kept on this box, and not shown again.")
@@ -115,6 +159,42 @@ def _setup_key_command(args: argparse.Namespace) -> int:
             return 1
     print("Check the record later with: madoguchi audit verify --key -   (and paste the key)")
     print("Restart the daemon (systemctl restart madoguchi) for it to start sealing.")
+    return 0
+
+
+def _record_reinstall(files: Files, path: Path, previous: str, fleet_head: tuple[int, str] | None) -> None:
+    audit = AuditLog.open(path, files=files)
+    try:
+        number = audit.record_reinstall(previous, fleet_head)
+    finally:
+        audit.close()
+    print(f"Reinstall recorded in {path} as transaction {number} (audit_lost: reinstalled; {previous}).")
+
+
+def _mark_install(files: Files, path: Path, marker: Path) -> int:
+    """Write the install marker for the record's key; say why if it cannot be, or will not last."""
+    key = peek_sealing_key(files, key_path(path))
+    if key is None:
+        print(f"setup-key: {path} has no sealing key to mark", file=sys.stderr)
+        return 1
+    try:
+        write_mark(files, marker, key.key_id)
+    except OSError as error:
+        print(
+            f"setup-key: the install marker {marker} was not written ({error.strerror or error}): a wipe of "
+            "the data partition would not be noticed on the box. Write it as root: "
+            "madoguchi audit setup-key --mark-only",
+            file=sys.stderr,
+        )
+        return 1
+    if on_overlay(marker):
+        print(
+            f"setup-key: {marker} is on the read-only root's RAM overlay and is lost at reboot: write it "
+            "in maintenance mode (overlay off) with: madoguchi audit setup-key --mark-only",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"Install marker written: {marker}")
     return 0
 
 
@@ -176,6 +256,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="KEY",
         help="the verification key from the setup slip (or - to read it from standard input)",
     )
+    _register_wipe_options(commands)
     commands.choices["tail"].add_argument("-n", "--lines", type=int, default=20, help="how many (default 20)")
     commands.choices["head"].add_argument("--json", action="store_true", help="one JSON object")
     commands.choices["setup-key"].add_argument("--no-qr", action="store_true", help="text only, no QR code")
@@ -184,4 +265,37 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         dest="print_slip",
         action="store_true",
         help="also print the key as a setup slip with a QR code (before the daemon holds the printer)",
+    )
+
+
+def _register_wipe_options(commands: argparse._SubParsersAction) -> None:
+    """The options that make a wipe show: the fleet's head, the install marker, a deliberate reinstall."""
+    for name in ("verify", "setup-key"):
+        commands.choices[name].add_argument(
+            "--marker",
+            type=Path,
+            default=default_marker(),
+            help=f"the install marker outside the data partition (default {default_marker()})",
+        )
+    commands.choices["verify"].add_argument(
+        "--expect-head",
+        metavar="NUMBER:HEAD",
+        help="the head the fleet last collected (`audit head`): fail unless the record holds that line",
+    )
+    setup = commands.choices["setup-key"]
+    setup.add_argument(
+        "--reinstall",
+        action="store_true",
+        help="after a wipe (record, state and key gone where the marker says a record was kept): "
+        "start a new key and record, which begins with an audit_lost record naming the old install",
+    )
+    setup.add_argument(
+        "--fleet-head",
+        metavar="NUMBER:HEAD",
+        help="with --reinstall: the last head the fleet collected; numbering continues after it",
+    )
+    setup.add_argument(
+        "--mark-only",
+        action="store_true",
+        help="only write the install marker for the existing key (e.g. in maintenance mode)",
     )
