@@ -18,7 +18,14 @@ from madoguchi.chip.errors import FOREIGN_ERRORS, ChipDataError
 
 MAX_PIXELS = 4096 * 4096
 FORMATS = ("JPEG", "JPEG2000")
-DECODER_ERRORS = (OSError, SyntaxError, EOFError, ZeroDivisionError, struct.error, Image.DecompressionBombError)
+DECODER_ERRORS = (
+    OSError,
+    SyntaxError,
+    EOFError,
+    ZeroDivisionError,
+    struct.error,
+    Image.DecompressionBombError,
+)
 """Besides FOREIGN_ERRORS, what Pillow's decoders raise on a broken file (``UnidentifiedImageError``
 is an OSError)."""
 
