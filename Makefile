@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup simulate test lint golden bench bench-deps models image-check
+.PHONY: setup simulate test lint golden bench bench-deps models image-check fuzz-long
 
 $(STAMP): pyproject.toml image-build/system-deps.sh
 	bash image-build/system-deps.sh
@@ -24,6 +24,11 @@ simulate: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$status
+
+# The chip fuzz harnesses' long mode: over 100,000 mutated chip inputs, each harness's tally printed
+# with its count of foreign exceptions (the CI run of tests/chip/test_fuzz_chip.py takes a few hundred each).
+fuzz-long: $(STAMP)
+	MADOGUCHI_FUZZ_LONG=1 nice -n 10 $(BIN)/python -m pytest -q -s tests/chip/test_fuzz_chip.py
 
 # Redraw the reference PNGs of every screen and slip (tests/ui/golden/) after a deliberate change; look
 # at the diff before committing.

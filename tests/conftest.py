@@ -8,6 +8,7 @@ import subprocess
 import pytest
 from gpiozero.pins.mock import MockFactory
 
+from madoguchi.audit.marker import MARKER_VARIABLE
 from madoguchi.config.hardware import HardwareConfig
 from madoguchi.hardware.factory import make_hardware
 from madoguchi.hardware.scanner import use_sane_test_backend
@@ -31,6 +32,23 @@ def sane_config_dir(tmp_path_factory):
             del os.environ["SANE_CONFIG_DIR"]
         else:
             os.environ["SANE_CONFIG_DIR"] = saved
+
+
+@pytest.fixture(autouse=True)
+def audit_marker(tmp_path_factory):
+    """Point the audit's install marker (``/etc/madoguchi/audit-installed`` on a box) into a new
+    temporary directory for each test, so no test writes this machine's /etc or sees another's
+    install; as SANE's configuration above."""
+    marker = tmp_path_factory.mktemp("etc") / "audit-installed"
+    saved = os.environ.get(MARKER_VARIABLE)
+    os.environ[MARKER_VARIABLE] = str(marker)
+    try:
+        yield marker
+    finally:
+        if saved is None:
+            del os.environ[MARKER_VARIABLE]
+        else:
+            os.environ[MARKER_VARIABLE] = saved
 
 
 @pytest.fixture

@@ -3,12 +3,14 @@ arrays at all. Each input comes with a short description, so a failure names wha
 
 ``MADOGUCHI_FUZZ_EXAMPLES`` sets how many inputs each fuzz test tries (default: a CI-sized handful,
 seconds in all); e.g. ``MADOGUCHI_FUZZ_EXAMPLES=5000 pytest -s tests/*/test_fuzz_*.py`` for the long
-run, which prints the tally of errors by type.
+run, which prints the tally of errors by type. ``MADOGUCHI_FUZZ_LONG=1`` gives the harnesses that
+have one their own long size instead (``make fuzz-long``).
 """
 
 from __future__ import annotations
 
 import os
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 
@@ -20,7 +22,10 @@ SIDES = (0, 1, 2, 5, 6, 31, 32, 33, 64, 130, 257, 480)
 DTYPES = (np.uint8, np.int8, np.uint16, np.int32, np.float16, np.float32, np.float64, np.bool_, np.complex64)
 
 
-def examples(default: int) -> int:
+def examples(default: int, long: int | None = None) -> int:
+    """How many inputs: MADOGUCHI_FUZZ_EXAMPLES if set, else ``long`` under MADOGUCHI_FUZZ_LONG=1."""
+    if long is not None and os.environ.get("MADOGUCHI_FUZZ_LONG") == "1":
+        default = long
     return int(os.environ.get("MADOGUCHI_FUZZ_EXAMPLES", default))
 
 
@@ -93,11 +98,17 @@ def junk(
 
 
 class Tally:
-    """Counts outcomes by type; anything not a madoguchi error is a crash, kept with its input."""
+    """Counts outcomes by type; an exception not in ``allowed`` (by default any madoguchi error) is a
+    foreign exception, and with an invalid result a crash, kept with its input."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, allowed: type[BaseException] | tuple[type[BaseException], ...] = MadoguchiError
+    ) -> None:
+        self.allowed = allowed
         self.outcomes: Counter[str] = Counter()
         self.crashes: list[str] = []
+        self.foreign = 0
+        self.slowest = (0.0, "")
 
     def run(
         self,
@@ -107,23 +118,32 @@ class Tally:
         *args: object,
         **kwargs: object,
     ) -> None:
-        """``call(*args, **kwargs)``: its result must pass ``check``, or it must raise a madoguchi error."""
+        """``call(*args, **kwargs)``: its result must pass ``check``, or it must raise an allowed error."""
+        started = time.perf_counter()
         try:
             result = call(*args, **kwargs)
-        except MadoguchiError as error:
+        except self.allowed as error:
             self.outcomes[type(error).__name__] += 1
         except Exception as error:  # the property under test: nothing else escapes
-            self.crashes.append(f"{description}: {type(error).__name__}: {error}")
+            self.foreign += 1
+            self.crashes.append(f"{description}: {type(error).__name__}: {str(error)[:300]}")
         else:
             if check(result):
                 self.outcomes["ok"] += 1
             else:
                 self.crashes.append(f"{description}: invalid result {result!r:.200}")
+        finally:
+            took = time.perf_counter() - started
+            if took > self.slowest[0]:
+                self.slowest = (took, description)
 
     def summary(self, name: str) -> str:
         tried = sum(self.outcomes.values()) + len(self.crashes)
         counts = ", ".join(f"{kind} {n}" for kind, n in self.outcomes.most_common())
-        return f"{name}: {tried} inputs, crashes {len(self.crashes)}; {counts}"
+        return (
+            f"{name}: {tried} inputs, crashes {len(self.crashes)} (foreign exceptions {self.foreign}); "
+            f"{counts}; slowest {self.slowest[0] * 1000:.1f} ms ({self.slowest[1][:120]})"
+        )
 
 
 def seeds(count: int, base: int) -> Iterator[np.random.Generator]:

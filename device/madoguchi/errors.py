@@ -19,8 +19,13 @@ class ExitCode(enum.IntEnum):
     """A check failed (selftest, scan-test without a photo, privacy-check, audit verify...)."""
     USAGE = 2
     """An unknown option or a missing argument (argparse's own)."""
+    AUDIT_WIPED = 66
+    """EX_NOINPUT: the audit record, its state and its key are gone where a record was kept (a wipe);
+    ``madoguchi audit setup-key --reinstall`` must record the reinstall first. Never restarted."""
     UNAVAILABLE = 69
     """EX_UNAVAILABLE: the daemon is not running, still serving a visitor, or refusing this user."""
+    ALREADY_RUNNING = 75
+    """EX_TEMPFAIL: another daemon already serves this audit record (``madoguchi run`` twice)."""
     CONFIG = 78
     """EX_CONFIG: the config file is invalid; systemd's RestartPreventExitStatus keeps it from looping."""
 
@@ -145,6 +150,10 @@ class PrinterOutOfPaper(PrinterError):
     pass
 
 
+class AlreadyRunning(MadoguchiError, BlockingIOError):
+    """Another daemon holds the lock on this audit record: one daemon per record."""
+
+
 class Cancelled(MadoguchiError):
     """CANCEL was pressed, or the daemon is stopping, while a transaction ran."""
 
@@ -178,3 +187,22 @@ class AuditUnavailable(MadoguchiError, OSError):
     def __init__(self, reason: str) -> None:
         super().__init__(f"audit record unavailable: {reason}")
         self.reason = reason
+
+
+class AuditFileChanged(AuditUnavailable):
+    """The audit record's file changed under the daemon while it held it open: ``change`` is
+    "deleted", "replaced", "truncated" or "grown" (by another writer); ``seen`` says what was found
+    (inode, size, the size written, the last transaction number). Nothing more is written until
+    :meth:`madoguchi.audit.AuditLog.recover` starts a new file with an ``audit_lost`` record.
+    """
+
+    def __init__(self, change: str, seen: str) -> None:
+        super().__init__(f"record {change} while open ({seen})")
+        self.change = change
+        self.seen = seen
+
+
+class AuditWiped(MadoguchiError, RuntimeError):
+    """The audit record, its state and its sealing key are all gone where an install marker says a
+    record was kept: a wipe, which the daemon must not answer by starting again at number 1.
+    ``madoguchi audit setup-key --reinstall`` records the reinstall and lets it start."""

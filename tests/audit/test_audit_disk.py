@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from test_audit import cut_off, record
 
+from disks import fill
 from madoguchi.audit import RESERVE_BYTES, AuditLog, AuditUnavailable, Files, key_path, setup_key, verify
 from madoguchi.audit.seal import parse_verification_key
 from madoguchi.errors import MadoguchiError
@@ -192,17 +193,6 @@ def test_an_audit_path_that_is_a_directory_is_unavailable(tmp_path):
 
 
 # --- a real full file system ---
-
-
-def fill(directory: Path) -> Path:
-    filler = directory / "filler"
-    with filler.open("wb", buffering=0) as handle:
-        try:
-            while True:
-                handle.write(b"\0" * 4096)
-        except OSError as error:
-            assert error.errno == errno.ENOSPC
-    return filler
 
 
 class NoReserve(Files):

@@ -112,6 +112,25 @@ def test_signer_from_an_unknown_csca_does_not_verify(card, pki, tmp_path):
     assert photo.verified is False and "CSCA" in photo.detail
 
 
+@pytest.mark.parametrize(
+    "broken",
+    [
+        pytest.param(documents.with_invalid_point, id="invalid-ec-point"),
+        pytest.param(lambda der: documents.with_version(der, 7), id="bad-version"),
+    ],
+)
+def test_a_broken_signer_certificate_is_read_and_not_verified(card, pki, csca_dir, broken):
+    """Issue 22: the counter got an exception (internal_error) here; it must score with "not verified"."""
+    face = astronaut()[20:220, 150:330]
+    files = passport(pki, face)
+    groups = {1: files[icao.EF_DG1], 2: files[icao.EF_DG2]}
+    files[icao.EF_SOD] = pki.sod(groups, ds_der=broken(pki.ds_der()))
+    card(files)
+    photo = ChipReader(stack.READER, csca_dir).read_photo(KEY)
+    assert photo.verified is False and "Document Signer" in photo.detail, photo.detail
+    assert photo.image.shape == face.shape
+
+
 def test_wrong_mrz_is_refused_once_and_never_resent(card, pki):
     card(passport(pki, astronaut()[20:220, 150:330]))
     reader = ChipReader(stack.READER)

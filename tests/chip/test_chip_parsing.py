@@ -10,6 +10,7 @@ import random
 
 import pytest
 
+import chip_inputs
 from chip_cards import documents
 from chip_cards.mynumber_cards import card_key, issuer_key, issuer_pem
 from faces import astronaut
@@ -18,8 +19,16 @@ from madoguchi.chip.apdu import command, tries_left
 from madoguchi.chip.bac import check_digit
 from madoguchi.chip.biometric import face_image
 from madoguchi.chip.emulator import MyNumberCard, chip_face, personalise
-from madoguchi.chip.mynumber import EF_FACE_DATA, SIGNATURE, MyNumberKeyB
-from madoguchi.chip.passive import parse_sod, verify
+from madoguchi.chip.mynumber import (
+    BODY,
+    CERTIFICATE,
+    EF_CERTIFICATE,
+    EF_FACE_DATA,
+    SIGNATURE,
+    MyNumberKeyB,
+    check_signature,
+)
+from madoguchi.chip.passive import oid, parse_sod, verify
 from madoguchi.chip.securemessaging import derive_key, retail_mac, unpad
 from madoguchi.chip.simulated import EmulatedDesk
 
@@ -97,3 +106,97 @@ def test_a_signature_ending_in_ff_is_not_taken_for_padding(tmp_path):
     (tmp_path / "jlis.pem").write_bytes(issuer_pem())
     photo = ChipReader(desk.name, jlis_keys=tmp_path / "jlis.pem", transport=desk).read_photo(key)
     assert photo.verified is True, photo.detail
+
+
+# --- issue 22: a broken chip is "not verified", never an exception ---
+
+
+@pytest.fixture(scope="module")
+def passport():
+    pki = documents.TestPki()
+    dg1 = documents.dg1(documents.td3_mrz(MrzKey("TR123456", "800101", "300101")))
+    dg2 = documents.dg2(b"\xff\xd8\xff" + bytes(50), 10, 10, jpeg2000=False)
+    return pki, {1: dg1, 2: dg2}
+
+
+def test_an_oversized_object_identifier_is_bad_data():
+    with pytest.raises(ChipDataError, match="OID of 5002 bytes"):
+        oid(b"\x2a" + b"\xa0" * 5000 + b"\x01")  # was a ValueError from int's 4300-digit limit
+    for content in (b"", b"\x2a\x86", b"\x2a\x80\x01", b"\x80\x01"):
+        with pytest.raises(ChipDataError):
+            oid(content)
+    assert oid(bytes.fromhex("2A864886F70D010904")) == "1.2.840.113549.1.9.4"
+    assert oid(bytes.fromhex("8837")) == "2.999"
+    assert oid(bytes.fromhex("608648016503040201")) == "2.16.840.1.101.3.4.2.1"
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        pytest.param(documents.with_invalid_point, id="invalid-ec-point"),
+        pytest.param(lambda der: documents.with_version(der, 7), id="bad-version"),
+    ],
+)
+def test_a_broken_document_signer_certificate_is_not_verified(passport, broken):
+    pki, groups = passport
+    sod = pki.sod(groups, ds_der=broken(pki.ds_der()))
+    for cscas in (None, [pki.csca]):
+        result = verify(sod, groups, cscas)
+        assert result.verified is False and "Document Signer" in result.detail, result.detail
+
+
+def test_an_oversized_object_identifier_in_the_sod_is_not_verified(passport):
+    pki, groups = passport
+    sod = pki.sod(groups)
+    message_digest = bytes.fromhex("06092A864886F70D010904")
+    assert message_digest in sod
+    huge = tlv.encode(0x06, b"\x2a" + b"\xa0" * 5000 + b"\x01")
+    nodes = chip_inputs.tree(sod)  # re-encoded, so every length around the OID grows with it
+    for node in _every_node(nodes):
+        if node.tag == 0x06 and tlv.encode(0x06, node.value) == message_digest:
+            node.value = huge[4:]
+    damaged = chip_inputs.encode(nodes)
+    assert huge in damaged
+    result = verify(damaged, groups, [pki.csca])
+    assert result.verified is False and "OID" in result.detail, result.detail
+
+
+def _every_node(nodes):
+    for node in nodes:
+        yield node
+        yield from _every_node(node.children or [])
+
+
+def test_an_ap_certificate_without_its_signature_is_not_verified():
+    face = chip_face(astronaut()[20:220, 150:330], (48, 64))
+    files = personalise(face, "800101", "20340101", issuer_key(), card_key())
+    certificate = files[EF_CERTIFICATE]
+    body = tlv.find(certificate, CERTIFICATE, BODY)
+    unsigned = tlv.encode(CERTIFICATE, tlv.encode(BODY, body))
+    issuer = issuer_key().public_key()
+    result = check_signature(files[EF_FACE_DATA], unsigned, [issuer])
+    assert result.verified is False and "no signature" in result.detail
+    # without J-LIS keys the certificate's signature is not needed: the card-face data still checks
+    assert check_signature(files[EF_FACE_DATA], unsigned, []).verified is None
+    assert check_signature(files[EF_FACE_DATA], b"\x7f\x21\x00", [issuer]).verified is False
+
+
+def test_a_my_number_card_with_a_broken_certificate_is_read_and_not_verified(tmp_path):
+    """The counter's path: ChipReader gives the photo with verified False, not an exception."""
+    key = MyNumberKeyB("800101", "2034", "1234")
+    face = chip_face(astronaut()[20:220, 150:330])
+    files = personalise(face, key.birth_date, "20340101", issuer_key(), card_key())
+    body = tlv.find(files[EF_CERTIFICATE], CERTIFICATE, BODY)
+    files[EF_CERTIFICATE] = tlv.encode(CERTIFICATE, tlv.encode(BODY, body))
+    desk = EmulatedDesk()
+    desk.tap(MyNumberCard(files=files, pin=key.code()))
+    (tmp_path / "jlis.pem").write_bytes(issuer_pem())
+    photo = ChipReader(desk.name, jlis_keys=tmp_path / "jlis.pem", transport=desk).read_photo(key)
+    assert photo.verified is False and "no signature" in photo.detail
+    assert photo.image.shape == (256, 192, 3)
+
+
+def test_a_run_of_empty_objects_and_padding():
+    assert list(tlv.items(b"\x04\x00" * 3 + b"\x00\xff\x00")) == [(4, b"")] * 3
+    assert list(tlv.items(b"\x04\x02\x00\xff")) == [(4, b"\x00\xff")]  # a value ending like padding
+    assert list(tlv.items(memoryview(b"\x04\x01\x07\xff\xff"))) == [(4, b"\x07")]

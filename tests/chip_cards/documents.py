@@ -1,5 +1,6 @@
 """Build the files of test eMRTDs: EF.COM, DG1, DG2 (ISO/IEC 19794-5 facial record), and an EF.SOD
-signed by a test Document Signer under a test CSCA (Doc 9303 part 10 §4.6.2, part 12)."""
+signed by a test Document Signer under a test CSCA (Doc 9303 part 10 §4.6.2, part 12); and the
+broken Document Signer certificates of issue 22 (an invalid key point, a bad version)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import io
 import numpy as np
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID
 from PIL import Image
 
@@ -23,6 +24,9 @@ SIGNED_DATA = bytes.fromhex("06092A864886F70D010702")
 CONTENT_TYPE = bytes.fromhex("06092A864886F70D010903")
 MESSAGE_DIGEST = bytes.fromhex("06092A864886F70D010904")
 ECDSA_SHA256 = bytes.fromhex("06082A8648CE3D040302")
+RSA_SHA256 = bytes.fromhex("06092A864886F70D01010B")
+RSA_PSS = bytes.fromhex("06092A864886F70D01010A")
+SIGNERS = ("ec", "rsa", "rsa-pss")
 
 
 def td3_mrz(key: MrzKey, surname: str = "SATO", given: str = "HANAKO") -> str:
@@ -100,18 +104,37 @@ def _certificate(subject: str, key, issuer: str, signer) -> x509.Certificate:
 
 
 class TestPki:
-    """A CSCA and a Document Signer it issued (ECDSA P-256)."""
+    """A CSCA and a Document Signer it issued: ECDSA P-256, or with ``signer`` "rsa" / "rsa-pss" an
+    RSA-2048 Document Signer signing with PKCS#1 v1.5 or PSS."""
 
-    def __init__(self, country: str = "Test CSCA") -> None:
+    def __init__(self, country: str = "Test CSCA", signer: str = "ec") -> None:
+        self.signer = signer
         self.csca_key = ec.generate_private_key(ec.SECP256R1())
         self.csca = _certificate(country, self.csca_key, country, self.csca_key)
-        self.ds_key = ec.generate_private_key(ec.SECP256R1())
+        self.ds_key = (
+            ec.generate_private_key(ec.SECP256R1())
+            if signer == "ec"
+            else rsa.generate_private_key(65537, 2048)
+        )
         self.ds = _certificate("Test DS", self.ds_key, country, self.csca_key)
 
     def csca_pem(self) -> bytes:
         return self.csca.public_bytes(serialization.Encoding.PEM)
 
-    def sod(self, groups: dict[int, bytes]) -> bytes:
+    def ds_der(self) -> bytes:
+        return self.ds.public_bytes(serialization.Encoding.DER)
+
+    def _sign(self, data: bytes) -> tuple[bytes, bytes]:
+        """The signature over ``data`` and its algorithm identifier's OID."""
+        if self.signer == "ec":
+            return self.ds_key.sign(data, ec.ECDSA(hashes.SHA256())), ECDSA_SHA256
+        if self.signer == "rsa":
+            return self.ds_key.sign(data, padding.PKCS1v15(), hashes.SHA256()), RSA_SHA256
+        pss = padding.PSS(padding.MGF1(hashes.SHA256()), hashes.SHA256.digest_size)
+        return self.ds_key.sign(data, pss, hashes.SHA256()), RSA_PSS
+
+    def sod(self, groups: dict[int, bytes], *, ds_der: bytes | None = None) -> bytes:
+        """EF.SOD over ``groups``, carrying ``ds_der`` instead of the Document Signer's certificate."""
         hashes_seq = b"".join(
             encode(0x30, encode(0x02, bytes([number])) + encode(0x04, hashlib.sha256(content).digest()))
             for number, content in sorted(groups.items())
@@ -122,8 +145,8 @@ class TestPki:
         attributes = encode(0x30, CONTENT_TYPE + encode(0x31, LDS_SECURITY_OBJECT)) + encode(
             0x30, MESSAGE_DIGEST + encode(0x31, encode(0x04, hashlib.sha256(security_object).digest()))
         )
-        signature = self.ds_key.sign(encode(0x31, attributes), ec.ECDSA(hashes.SHA256()))
-        ds_der = self.ds.public_bytes(serialization.Encoding.DER)
+        signature, algorithm = self._sign(encode(0x31, attributes))
+        ds_der = self.ds_der() if ds_der is None else ds_der
         issuer_serial = encode(
             0x30, self.ds.issuer.public_bytes() + encode(0x02, _integer(self.ds.serial_number))
         )
@@ -133,7 +156,7 @@ class TestPki:
             + issuer_serial
             + encode(0x30, SHA256)
             + encode(0xA0, attributes)
-            + encode(0x30, ECDSA_SHA256)
+            + encode(0x30, algorithm)
             + encode(0x04, signature),
         )
         encap = encode(0x30, LDS_SECURITY_OBJECT + encode(0xA0, encode(0x04, security_object)))
@@ -150,3 +173,17 @@ class TestPki:
 
 def _integer(value: int) -> bytes:
     return value.to_bytes(value.bit_length() // 8 + 1, "big")
+
+
+def with_invalid_point(certificate_der: bytes) -> bytes:
+    """An EC certificate whose public key is the point (0, 0), which is on no curve."""
+    public = x509.load_der_x509_certificate(certificate_der).public_key()
+    point = public.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    return certificate_der.replace(point, b"\x04" + bytes(len(point) - 1))
+
+
+def with_version(certificate_der: bytes, version: int) -> bytes:
+    """The certificate with its version field ([0] INTEGER, 2 for v3) set to ``version``."""
+    v3 = bytes.fromhex("A003020102")
+    assert v3 in certificate_der
+    return certificate_der.replace(v3, bytes.fromhex("A0030201") + bytes([version]), 1)

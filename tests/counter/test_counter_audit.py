@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_audit_disk import fill
 
 from daemon_doubles import camera_frame, card_page, counter_settings, marker_desk
+from disks import fill
 from madoguchi.audit import verify
 from madoguchi.audit.files import Files
 from madoguchi.counter.state import State
@@ -184,5 +184,55 @@ def test_a_real_full_disk_at_the_counter(simulated_hardware, small_tmpfs):
         desk.press("start")
         assert desk.next_report().result.number == 2
         assert strays(small_tmpfs) == []
+    finally:
+        desk.close()
+
+
+class DeletingCamera:
+    """The simulated camera; once ``armed``, someone deletes the audit record while the visitor is
+    being watched."""
+
+    def __init__(self, camera, record: Path) -> None:
+        self.camera, self.record, self.armed = camera, record, False
+
+    def read(self) -> np.ndarray:
+        if self.armed:
+            self.record.unlink(missing_ok=True)
+        return self.camera.read()
+
+    def __getattr__(self, name: str):
+        return getattr(self.camera, name)
+
+
+def test_no_slip_for_a_transaction_whose_record_would_not_land_in_the_file_named(
+    simulated_hardware, tmp_path
+):
+    """The record deleted mid-transaction: no slip (its record would go into an unlinked file), the
+    result stays on the screen with what to do, and the record is recovered at once: a new file at
+    the path holds the transaction, then the audit_lost record; the next visitor is served."""
+    record = tmp_path / "audit.jsonl"
+    beats, camera = Beats(), DeletingCamera(simulated_hardware.camera, record)
+    simulated_hardware.camera = camera
+    desk = marker_desk(simulated_hardware, counter_settings(tmp_path), notifier=beats)
+    try:
+        visit(desk)
+        desk.press("start")
+        first = desk.next_report()  # number 1, recorded as usual
+        assert first.slip_printed
+        camera.armed = True
+        visit(desk)
+        desk.press("start")
+        second = desk.next_report()
+        assert second.slip_printed is False and "audit_file_changed" in second.result.notes
+        assert len(desk.slips) == 1  # the first visitor's only
+        desk.settle()
+        kept = [json.loads(line) for line in record.read_text().splitlines()]
+        assert [(line["number"], line["outcome"]) for line in kept] == [(2, "scored"), (3, "audit_lost")]
+        assert kept[0]["slip_printed"] is False
+        assert any(
+            text.startswith("out of service: audit record unavailable: record deleted")
+            for text in beats.statuses
+        )
+        assert desk.counter.snapshot().audit_change.startswith("record deleted while open")
     finally:
         desk.close()

@@ -38,29 +38,58 @@ record stays where it is and is reported. All writes go through :class:`.files.F
 refuses (full, read-only, I/O error) :class:`~madoguchi.errors.AuditUnavailable` says why, nothing
 half-written stays, no number is used, and the log recovers by itself once the disk works.
 
+**A file changed under the running log.** Every append (before the line and after it is durable),
+:meth:`AuditLog.probe` and :meth:`AuditLog.check_file` (for the counter, before a slip) check that
+the path still names the file the log holds (device, inode, link count) at the size it wrote. A
+record deleted, replaced, truncated or grown by another writer raises
+:class:`~madoguchi.errors.AuditFileChanged` saying what was seen, and nothing is written until
+:meth:`AuditLog.recover`: what was at the path is kept aside, a file only the log still held is
+copied out, and a new file at the path begins with the transaction in flight and an ``audit_lost``
+record; numbering goes on after the highest number given.
+
+**What the box alone can and cannot prove.** Everything above is evidence kept on the box, and a
+box can be wiped. Alone it proves: that no line was edited, removed or reordered in the middle
+(chain), that the tail was not cut or the file swapped while the state or the key survived (state,
+key epoch), that no line was resealed (seals, with the verification key, which is not on the box),
+and, with the install marker (:mod:`.marker`, outside the data partition), that the record, state
+and key were not all wiped together: the log then refuses to start (:class:`~madoguchi.errors.AuditWiped`)
+until ``audit setup-key --reinstall`` puts the reinstall on record. It cannot prove that a whole
+record is the one it had when someone with root removed record, state, key and marker, or
+rewrote them all from a fresh key: such a box looks newly installed. Only what left the box shows
+that: the verification key on the setup slip (``verify --key`` fails when nothing in the record is
+sealed with it) and the heads the fleet collects (``audit head``), which ``verify --expect-head
+NUMBER:HEAD`` requires the record to hold, so an emptied, cut or restarted record fails there. A
+change made in place without changing the file's size is seen by ``verify``, not by the running log.
+
 Only the fields of :class:`AuditRecord` can be written: numbers, codes and times (``RECORD_KEYS``
 adds the chain and seal fields). There is no field for an image, a descriptor, a face box or
 anything else biometric, and :func:`verify` flags any line that has a key outside that list.
 """
 
-from madoguchi.audit.chain import ChainReport, verify
+from madoguchi.audit.chain import ChainReport, parse_head, verify
 from madoguchi.audit.files import Files
 from madoguchi.audit.log import RESERVE_BYTES, AuditLog
+from madoguchi.audit.marker import DEFAULT_MARKER, default_marker
 from madoguchi.audit.record import AUDIT_LOST, GENESIS, RECORD_KEYS, AuditRecord
 from madoguchi.audit.seal import key_path, parse_verification_key, qr_text, setup_key
-from madoguchi.errors import AuditUnavailable
+from madoguchi.errors import AuditFileChanged, AuditUnavailable, AuditWiped
 
 __all__ = [
     "AUDIT_LOST",
+    "DEFAULT_MARKER",
     "GENESIS",
     "RECORD_KEYS",
     "RESERVE_BYTES",
+    "AuditFileChanged",
     "AuditLog",
     "AuditRecord",
     "AuditUnavailable",
+    "AuditWiped",
     "ChainReport",
     "Files",
+    "default_marker",
     "key_path",
+    "parse_head",
     "parse_verification_key",
     "qr_text",
     "setup_key",

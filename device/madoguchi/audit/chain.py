@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
 from madoguchi.audit.files import Files
+from madoguchi.audit.marker import read_mark
 from madoguchi.audit.record import (
     AUDIT_LOST,
     GENESIS,
@@ -26,6 +28,7 @@ LOG_TRUNCATED = "log_truncated"
 LOG_REPLACED = "log_replaced"
 MAX_EPOCH_GAP = 100_000
 """The most epochs one line may skip and still be checked (a record lost, then ``audit_lost``)."""
+_HEAD = re.compile(r"([0-9]{1,13}):([0-9a-fA-F]{12,64})")
 
 
 @dataclass
@@ -44,6 +47,10 @@ class ChainReport:
     seals_checked: int = 0
     lost: str | None = None
     """Why records the state or the key's epoch vouch for are not in the file, if they are not."""
+    state_checked: bool = False
+    """Whether the state's seal was checked with the verification key."""
+    witnessed: str | None = None
+    """The SHA-256 of the line of the transaction asked for (``witness``), if the record has it."""
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -69,10 +76,13 @@ def _lines(handle: BinaryIO) -> Iterator[tuple[bytes, int, bool]]:
 
 
 class _Scan:
-    def __init__(self, report: ChainReport, keys: EpochKeys | None, state: State | None) -> None:
+    def __init__(
+        self, report: ChainReport, keys: EpochKeys | None, state: State | None, witness: int | None
+    ) -> None:
         self.report = report
         self.keys = keys
         self.state = state
+        self.witness = witness
         self.state_line: tuple[str, int | None] | None = None  # hash and epoch of state.number's line
         self.unsealed_after: int | None = None
         self.loss_recorded = 0
@@ -111,6 +121,8 @@ class _Scan:
         report.records += 1
         if self.state is not None and number == self.state.number:
             self.state_line = (report.last_hash, epoch if isinstance(epoch, int) else None)
+        if number == self.witness and report.witnessed is None:
+            report.witnessed = report.last_hash
 
     def _seal(self, index: int, line: bytes, data: dict[str, object], epoch: object) -> None:
         report = self.report
@@ -171,9 +183,12 @@ def _check_state(scan: _Scan, state: State, keys: EpochKeys | None) -> None:
         keys is not None
         and state.epoch is not None
         and state.epoch <= (report.last_epoch or 0) + 1 + MAX_EPOCH_GAP
-        and (state.seal is None or not sealed_by(keys.at(state.epoch), state.body(), state.seal))
     ):
-        report.problems.append("the state's seal does not match (edited, or sealed with another key)")
+        report.state_checked = state.seal is not None and sealed_by(
+            keys.at(state.epoch), state.body(), state.seal
+        )
+        if not report.state_checked:
+            report.problems.append("the state's seal does not match (edited, or sealed with another key)")
 
 
 def _check_key_epoch(report: ChainReport, sealing_key: SealingKey) -> None:
@@ -194,13 +209,15 @@ def scan(
     state: State | None,
     sealing_key: SealingKey | None,
     keys: EpochKeys | None = None,
+    witness: int | None = None,
 ) -> ChainReport:
     """Read the record at ``path`` without changing it; check it against ``state`` and the key's epoch.
 
     An unreadable last line ended by a newline counts as torn, as one without: a write cut short.
+    ``witness``: a transaction number whose line's hash to keep (``report.witnessed``).
     """
     report = ChainReport()
-    checker = _Scan(report, keys, state)
+    checker = _Scan(report, keys, state, witness)
     try:
         handle = files.reader(path)
     except FileNotFoundError:
@@ -232,10 +249,42 @@ def scan(
     return report
 
 
-def verify(path: Path, key: bytes | None = None, *, files: Files | None = None) -> ChainReport:
+def parse_head(text: str) -> tuple[int, str]:
+    """``NUMBER:HEAD`` as ``audit head`` gives it (the head: 12 to 64 hex digits of the line's SHA-256)."""
+    match = _HEAD.fullmatch(text.strip())
+    if match is None:
+        raise ValueError("a head is NUMBER:HEX, e.g. 1234:0123456789ab (as `madoguchi audit head` gives it)")
+    return int(match.group(1)), match.group(2).lower()
+
+
+def _check_head(report: ChainReport, expected: tuple[int, str]) -> None:
+    number, head = expected
+    if report.witnessed is None:
+        report.problems.append(
+            f"the fleet's head {number}:{head} is not in the record, which ends at transaction "
+            f"{report.last_number}: emptied, cut short or started again"
+        )
+    elif not report.witnessed.startswith(head):
+        report.problems.append(
+            f"transaction {number}'s line hashes to {report.witnessed[: len(head)]}, not to the fleet's "
+            f"head {head}: the record was replaced or started again"
+        )
+
+
+def verify(
+    path: Path,
+    key: bytes | None = None,
+    *,
+    files: Files | None = None,
+    expect_head: tuple[int, str] | None = None,
+    marker: Path | None = None,
+) -> ChainReport:
     """Check the record at ``path``: lines, chain, the state beside it, and with ``key`` every seal.
 
-    Changes nothing. ``key`` is the verification key from the setup slip.
+    Changes nothing. ``key`` is the verification key from the setup slip: with it, a record where
+    nothing was sealed with that key (emptied, or wiped with its state and key) is a problem.
+    ``expect_head`` (number, hex prefix) is the head the fleet collected (:func:`parse_head`): the
+    record must hold that line. ``marker``: the install marker, named if the record is gone.
     """
     files = files or Files()
     problems: list[str] = []
@@ -252,10 +301,22 @@ def verify(path: Path, key: bytes | None = None, *, files: Files | None = None) 
     keys = None if key is None else EpochKeys(key)
     if keys is not None and sealing_key is not None and keys.id != sealing_key.key_id:
         problems.append(f"verification key {keys.id} is not this record's ({sealing_key.key_id})")
-    report = scan(files, path, state=state, sealing_key=sealing_key, keys=keys)
+    witness = None if expect_head is None else expect_head[0]
+    report = scan(files, path, state=state, sealing_key=sealing_key, keys=keys, witness=witness)
     if report.missing:
         problems.append(f"no audit record at {path}")
     elif state is None and report.records and not problems:
         problems.append(f"no state file {state_path(path).name} beside the record (deleted?)")
+    if keys is not None and not report.seals_checked and not report.state_checked and not report.missing:
+        problems.append(
+            "nothing here is sealed with this key: no sealed line, no sealed state (emptied or wiped?)"
+        )
+    if expect_head is not None:
+        _check_head(report, expect_head)
+    mark = None if marker is None or report.records else read_mark(files, marker)
+    if mark is not None and state is None and sealing_key is None:
+        problems.append(
+            f"{marker} says this box keeps a record ({mark}), but it, its state and its key are gone"
+        )
     report.problems[:0] = problems
     return report

@@ -53,6 +53,23 @@ class Files:
     def read_only(self, directory: Path) -> bool:
         return bool(os.statvfs(directory).f_flag & os.ST_RDONLY)
 
+    def stat(self, path: Path) -> os.stat_result:
+        return os.stat(path)
+
+    def fstat(self, fd: int) -> os.stat_result:
+        return os.fstat(fd)
+
+    def read_at(self, fd: int, length: int) -> bytes:
+        """The first ``length`` bytes of the open file ``fd`` (which may no longer have a name)."""
+        chunks, offset = [], 0
+        while offset < length:
+            chunk = os.pread(fd, min(length - offset, 1 << 20), offset)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            offset += len(chunk)
+        return b"".join(chunks)
+
     # --- built on the calls above ---
 
     def write_all(self, fd: int, data: bytes) -> None:
@@ -104,15 +121,21 @@ class Files:
         except OSError as error:
             log.error("could not remove %s: %s", path, error)
 
-    def keep_aside(self, path: Path, why: str) -> Path | None:
-        """Rename a damaged ``path`` out of the way, keeping it for whoever investigates; its new name."""
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
-        aside = path.with_name(f"{path.name}.damaged-{stamp}")
+    def keep_aside(self, path: Path, why: str, label: str = "damaged") -> Path | None:
+        """Rename ``path`` out of the way as ``<name>.<label>-<time>``, kept for whoever investigates;
+        its new name."""
+        aside = aside_name(path, label)
         try:
             self.replace(path, aside)
             self.fsync_directory(path.parent)
         except OSError as error:
-            log.error("damaged %s (%s) could not be kept aside: %s", path, why, error)
+            log.error("%s %s (%s) could not be kept aside: %s", label, path, why, error)
             return None
-        log.error("damaged record %s (%s), kept aside as %s", path, why, aside.name)
+        log.error("%s record %s (%s), kept aside as %s", label, path, why, aside.name)
         return aside
+
+
+def aside_name(path: Path, label: str) -> Path:
+    """Where a file kept aside goes: beside ``path``, named for why and when."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    return path.with_name(f"{path.name}.{label}-{stamp}")

@@ -2,9 +2,19 @@
 
 Every class is a :class:`madoguchi.errors.MadoguchiError` and also the built-in it resembles, as in
 :mod:`madoguchi.errors`. None of them ever carries data read from the chip.
+
+:func:`bad_data` is the edge where what a library raises on malformed chip bytes (Python's own
+``ValueError``, ``IndexError`` …, cryptography's ``InvalidVersion``, ``UnsupportedAlgorithm`` …)
+becomes a :class:`ChipDataError`; the parsers and verifiers run their work inside it.
 """
 
 from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from cryptography import exceptions as crypto_errors
+from cryptography import x509
 
 from madoguchi.errors import HardwareError, MadoguchiError
 
@@ -63,3 +73,33 @@ class ReaderGone(ChipError, HardwareError):
     """The reader is not connected (unplugged, or pcscd not running)."""
 
     code = "chip_reader_gone"
+
+
+FOREIGN_ERRORS: tuple[type[Exception], ...] = (
+    ValueError,  # also UnicodeDecodeError and int()'s digit limit
+    IndexError,
+    KeyError,
+    TypeError,
+    OverflowError,
+    crypto_errors.UnsupportedAlgorithm,
+    crypto_errors.InternalError,
+    crypto_errors.InvalidKey,
+    x509.InvalidVersion,
+    x509.DuplicateExtension,
+    x509.ExtensionNotFound,
+    x509.UnsupportedGeneralNameType,
+    x509.AttributeNotFound,
+)
+"""What Python and cryptography raise on bytes that are not what they should be."""
+
+
+@contextlib.contextmanager
+def bad_data(what: str) -> Iterator[None]:
+    """Run a parse of chip bytes: a library's error on malformed input becomes ChipDataError naming
+    ``what`` and the error's type (never its text, which may quote the bytes)."""
+    try:
+        yield
+    except ChipError:
+        raise
+    except FOREIGN_ERRORS as error:
+        raise ChipDataError(f"{what} does not parse ({type(error).__name__})") from error

@@ -36,7 +36,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from madoguchi.chip import tlv
 from madoguchi.chip.apdu import SW_BLOCKED, command, tries_left
-from madoguchi.chip.errors import AccessLocked, ChipDataError, WrongAccessCode
+from madoguchi.chip.errors import AccessLocked, ChipDataError, WrongAccessCode, bad_data
 from madoguchi.chip.files import read_binary, select_application, select_file
 from madoguchi.chip.passive import Verification
 from madoguchi.chip.transport import Channel
@@ -47,6 +47,8 @@ FACE, SIGNATURE, OFFSETS = 0xDF27, 0xDF28, 0xDF21
 CERTIFICATE, BODY, CERT_SIGNATURE = 0x7F21, 0x5F4E, 0x5F37
 NAME_SIZE = 16
 MAX_FILE = 64 * 1024
+MAX_KEY_BYTES = 512
+"""The largest RSA modulus taken from the AP certificate (4096 bits; J-LIS keys are 2048)."""
 CHUNK = 0xFF
 
 
@@ -124,28 +126,47 @@ def read_file(channel: Channel, fid: int) -> bytes:
 def check_signature(
     face_data: bytes, certificate: bytes, issuer_keys: list[rsa.RSAPublicKey]
 ) -> Verification:
-    """The issuer's signature over the card-face data, and the AP certificate under a J-LIS key."""
+    """The issuer's signature over the card-face data, and the AP certificate under a J-LIS key.
+
+    Always a result: data that does not parse is verified False with the reason, never an exception.
+    """
     try:
-        objects = list(tlv.items(face_data))
-        signature = dict(objects).get(SIGNATURE)
-        if signature is None:
-            return Verification(False, "the card-face data carries no signature")
-        signed = b"".join(tlv.encode(tag, value) for tag, value in objects if tag not in (OFFSETS, SIGNATURE))
-        body = tlv.find(certificate, CERTIFICATE, BODY)
-        exponent, modulus = (
-            int.from_bytes(value, "big") for _, value in list(tlv.items(body[2 * NAME_SIZE :]))[:2]
-        )
-        card_key = rsa.RSAPublicNumbers(exponent, modulus).public_key()
+        with bad_data("the card-face data or certificate"):
+            return _check_signature(face_data, certificate, issuer_keys)
+    except ChipDataError as error:
+        return Verification(False, f"the card-face signature cannot be checked: {error}")
+
+
+def _card_key(certificate: bytes) -> tuple[bytes, rsa.RSAPublicKey]:
+    """The AP certificate's body and the RSA key in it (exponent and modulus after the two names)."""
+    body = tlv.find(certificate, CERTIFICATE, BODY)
+    numbers = [value for _, value in list(tlv.items(body[2 * NAME_SIZE :]))[:2]]
+    if len(numbers) != 2 or not 0 < len(numbers[1]) <= MAX_KEY_BYTES or len(numbers[0]) > len(numbers[1]):
+        raise ChipDataError("the certificate holds no RSA key")
+    exponent, modulus = (int.from_bytes(value, "big") for value in numbers)
+    return body, rsa.RSAPublicNumbers(exponent, modulus).public_key()
+
+
+def _check_signature(
+    face_data: bytes, certificate: bytes, issuer_keys: list[rsa.RSAPublicKey]
+) -> Verification:
+    objects = list(tlv.items(face_data))
+    signature = dict(objects).get(SIGNATURE)
+    if signature is None:
+        return Verification(False, "the card-face data carries no signature")
+    signed = b"".join(tlv.encode(tag, value) for tag, value in objects if tag not in (OFFSETS, SIGNATURE))
+    body, card_key = _card_key(certificate)
+    try:
         card_key.verify(signature, signed, padding.PKCS1v15(), hashes.SHA256())
-    except (ChipDataError, ValueError):
-        return Verification(False, "the card-face signature or certificate does not parse")
     except InvalidSignature:
         return Verification(False, "the card-face data does not match the issuer's signature")
     if not issuer_keys:
         return Verification(
             None, "card-face data matches its signature; issuer not checked (no J-LIS key configured)"
         )
-    cert_signature = tlv.find(certificate, CERTIFICATE, CERT_SIGNATURE)
+    cert_signature = dict(tlv.items(tlv.find(certificate, CERTIFICATE))).get(CERT_SIGNATURE)
+    if cert_signature is None:
+        return Verification(False, "the card's certificate carries no signature")
     for issuer in issuer_keys:
         try:
             issuer.verify(cert_signature, tlv.encode(BODY, body), padding.PKCS1v15(), hashes.SHA256())

@@ -4,7 +4,9 @@ EF.SOD is a CMS SignedData (RFC 5652 §5) whose content is an LDSSecurityObject:
 data group. We check, in this order: each data group read against its hash; the signer's signature
 over the signed attributes and their messageDigest against the LDSSecurityObject; and, when CSCA
 certificates are configured, the Document Signer certificate against a CSCA (the chain of part 12).
-Any failure is a result (verified False with the reason), never an exception: staff decide.
+Any failure is a result (verified False with the reason), never an exception: staff decide. The
+SOD comes from the chip, so everything in it is parsed bounded (:mod:`.tlv`, :func:`oid`) and every
+error a library raises on it is translated at one edge (:func:`.errors.bad_data`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from madoguchi.chip import tlv
-from madoguchi.chip.errors import ChipDataError
+from madoguchi.chip.errors import FOREIGN_ERRORS, ChipDataError, bad_data
 
 HASHES = {
     "1.3.14.3.2.26": hashes.SHA1,
@@ -31,6 +33,8 @@ HASHES = {
 RSA_PSS = "1.2.840.113549.1.1.10"
 MESSAGE_DIGEST = "1.2.840.113549.1.9.4"
 SEQUENCE, SET, OID, OCTETS, INTEGER = 0x30, 0x31, 0x06, 0x04, 0x02
+MAX_OID_BYTES = 64
+"""The longest OBJECT IDENTIFIER content read; the algorithms and attributes of a SOD take under 12."""
 
 
 @dataclass(frozen=True)
@@ -43,16 +47,23 @@ class Verification:
 
 
 def oid(value: bytes) -> str:
-    """Dotted form of a DER OBJECT IDENTIFIER's content (X.690 §8.19)."""
-    if not value:
-        raise ChipDataError("empty OID")
-    arcs = [value[0] // 40 if value[0] < 80 else 2, value[0] % 40 if value[0] < 80 else value[0] - 80]
+    """Dotted form of a DER OBJECT IDENTIFIER's content (X.690 §8.19); ChipDataError unless it is
+    one: empty, longer than MAX_OID_BYTES, a subidentifier not minimally encoded or cut short."""
+    if not value or len(value) > MAX_OID_BYTES:
+        raise ChipDataError(f"OID of {len(value)} bytes")
+    numbers = []
     number = 0
-    for byte in value[1:]:
+    for index, byte in enumerate(value):
+        if byte == 0x80 and (index == 0 or not value[index - 1] & 0x80):
+            raise ChipDataError("OID subidentifier not minimally encoded")
         number = (number << 7) | (byte & 0x7F)
         if not byte & 0x80:
-            arcs.append(number)
+            numbers.append(number)
             number = 0
+    if value[-1] & 0x80:
+        raise ChipDataError("OID cut short")
+    first = numbers[0]
+    arcs = [min(first // 40, 2), first - 40 * min(first // 40, 2), *numbers[1:]]
     return ".".join(map(str, arcs))
 
 
@@ -80,7 +91,7 @@ class SignedObject:
 
 def parse_sod(sod: bytes) -> SignedObject:
     """EF.SOD ('77' wrapping a ContentInfo) taken apart; ChipDataError when malformed."""
-    try:
+    with bad_data("its structure"):
         content_info = tlv.find(sod, 0x77, SEQUENCE)
         signed_data = _children(tlv.find(content_info, 0xA0, SEQUENCE))
         encap = dict(_children(signed_data[2][1]))
@@ -89,13 +100,15 @@ def parse_sod(sod: bytes) -> SignedObject:
         signer_infos = None
         for tag, value in signed_data[3:]:
             if tag == 0xA0:
-                certificates = [
-                    x509.load_der_x509_certificate(tlv.encode(SEQUENCE, cert)) for _, cert in tlv.items(value)
-                ]
+                with bad_data("the Document Signer certificate"):
+                    certificates = [
+                        x509.load_der_x509_certificate(tlv.encode(SEQUENCE, cert))
+                        for _, cert in tlv.items(value)
+                    ]
             elif tag == SET:
                 signer_infos = value
         if signer_infos is None:
-            raise ChipDataError("SOD: no signerInfos")
+            raise ChipDataError("no signerInfos")
         signer = _children(tlv.find(signer_infos, SEQUENCE))
         position = 3
         signed_attrs = None
@@ -117,33 +130,34 @@ def parse_sod(sod: bytes) -> SignedObject:
             signature=signer[position + 1][1],
             certificates=certificates,
         )
-    except (IndexError, KeyError, ValueError) as error:
-        if isinstance(error, ChipDataError):
-            raise
-        raise ChipDataError(f"SOD does not parse: {error}") from error
+
+
+def _hash(name: str) -> hashes.HashAlgorithm:
+    if name not in HASHES:
+        raise ChipDataError(f"unknown hash algorithm {name}")
+    return HASHES[name]()
 
 
 def _digest(name: str, data: bytes) -> bytes:
-    if name not in HASHES:
-        raise ChipDataError(f"unknown hash algorithm {name}")
-    hasher = hashes.Hash(HASHES[name]())
+    hasher = hashes.Hash(_hash(name))
     hasher.update(data)
     return hasher.finalize()
 
 
 def _message_digest(signed_attrs: bytes) -> bytes:
     for _, attribute in tlv.items(tlv.find(signed_attrs, SET)):
-        kind, values = _children(attribute)[:2]
+        kind, values, *_ = _children(attribute)
         if oid(kind[1]) == MESSAGE_DIGEST:
             return tlv.find(values[1], OCTETS)
-    raise ChipDataError("SOD: no messageDigest attribute")
+    raise ChipDataError("no messageDigest attribute")
 
 
 def _verify_signature(signed: SignedObject, certificate: x509.Certificate) -> None:
     """InvalidSignature unless the signer's key signed the signed attributes (or the content)."""
     data = signed.signed_attrs if signed.signed_attrs is not None else signed.econtent
-    algorithm = HASHES[signed.digest_name]()
-    key = certificate.public_key()
+    algorithm = _hash(signed.digest_name)
+    with bad_data("the Document Signer's public key"):
+        key = certificate.public_key()
     if isinstance(key, rsa.RSAPublicKey):
         scheme = (
             padding.PSS(padding.MGF1(algorithm), algorithm.digest_size)
@@ -154,7 +168,7 @@ def _verify_signature(signed: SignedObject, certificate: x509.Certificate) -> No
     elif isinstance(key, ec.EllipticCurvePublicKey):
         key.verify(signed.signature, data, ec.ECDSA(algorithm))
     else:
-        raise ChipDataError("SOD: unsupported signer key type")
+        raise ChipDataError("unsupported signer key type")
 
 
 def load_cscas(directory: Path) -> list[x509.Certificate]:
@@ -172,7 +186,15 @@ def load_cscas(directory: Path) -> list[x509.Certificate]:
 
 
 def verify(sod: bytes, groups: dict[int, bytes], cscas: list[x509.Certificate] | None) -> Verification:
-    """Passive authentication of the data groups read (number → file content)."""
+    """Passive authentication of the data groups read (number → file content): always a result."""
+    try:
+        with bad_data("its content"):
+            return _verify(sod, groups, cscas or [])
+    except ChipDataError as error:
+        return Verification(False, f"SOD: {error}")
+
+
+def _verify(sod: bytes, groups: dict[int, bytes], cscas: list[x509.Certificate]) -> Verification:
     try:
         signed = parse_sod(sod)
         for number, content in sorted(groups.items()):
@@ -189,18 +211,17 @@ def verify(sod: bytes, groups: dict[int, bytes], cscas: list[x509.Certificate] |
             return Verification(False, "the SOD carries no Document Signer certificate")
         signer = signed.certificates[0]
         _verify_signature(signed, signer)
-    except ChipDataError as error:
-        return Verification(False, f"SOD: {error}")
     except InvalidSignature:
         return Verification(False, "the SOD signature does not verify with its Document Signer certificate")
     if not cscas:
         return Verification(None, "data groups match the signed SOD; issuer not checked (no CSCA configured)")
+    issuer = signer.issuer
     for csca in cscas:
-        if csca.subject != signer.issuer:
+        if csca.subject != issuer:
             continue
         try:
             signer.verify_directly_issued_by(csca)
-        except (ValueError, TypeError, InvalidSignature):
+        except (InvalidSignature, *FOREIGN_ERRORS):
             continue
         return Verification(True, f"signed by a Document Signer of {csca.subject.rfc4514_string()}")
     return Verification(False, "the Document Signer certificate is not issued by a configured CSCA")

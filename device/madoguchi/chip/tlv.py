@@ -54,11 +54,11 @@ def header_size(data: bytes) -> int:
 
 
 def items(data: bytes | memoryview) -> Iterator[tuple[int, bytes]]:
-    """The (tag, value) pairs that fill ``data`` one after another."""
+    """The (tag, value) pairs that fill ``data`` one after another, up to the padding (00 or FF,
+    ISO 7816-4 §5.2.2) that may follow the last; found once, so a run of empty objects stays linear."""
+    end = len(bytes(data).rstrip(b"\x00\xff"))
     offset = 0
-    while offset < len(data):
-        if data[offset] in (0x00, 0xFF) and all(b in (0x00, 0xFF) for b in data[offset:]):
-            return  # ISO 7816-4 §5.2.2: padding between and after data objects
+    while offset < end:
         tag, offset = read_tag(data, offset)
         length, offset = read_length(data, offset)
         if offset + length > len(data):

@@ -35,7 +35,7 @@ from madoguchi.counter.recorder import Recorder
 from madoguchi.counter.runner import TransactionRunner
 from madoguchi.counter.snapshot import Snapshot
 from madoguchi.counter.state import Event, State
-from madoguchi.errors import AuditUnavailable, Cancelled, PrinterError
+from madoguchi.errors import AuditFileChanged, AuditUnavailable, Cancelled, PrinterError
 from madoguchi.hardware.base import Printer
 
 log = logging.getLogger(__name__)
@@ -85,11 +85,8 @@ class Counter:
     ) -> None:
         self.events, self.calls, self.lcd = events, calls, lcd
         self.runner, self.recorder, self.printer = runner, recorder, printer
-        self.settings = settings
-        self.modes = tuple(modes)
-        self.mode = settings.mode
-        self.clock = clock
-        self.hooks = hooks
+        self.settings, self.modes, self.mode = settings, tuple(modes), settings.mode
+        self.clock, self.hooks = clock, hooks
         self.serving: int | None = None
         self.availability = Availability(recorder, lcd, events, status=hooks.status, mode=lambda: self.mode)
         self._result_until: float | None = None
@@ -99,7 +96,8 @@ class Counter:
         self.events.post(event)
 
     def snapshot(self) -> Snapshot:
-        return Snapshot(self.events.state, self.serving, self.mode, self.settings)
+        change = self.availability.last_change
+        return Snapshot(self.events.state, self.serving, self.mode, self.settings, change)
 
     def run(self) -> None:
         """Serve visitors until STOP; every fault in a transaction is reported, not raised."""
@@ -107,8 +105,8 @@ class Counter:
             self._show_idle()
         while not self.events.stopping:
             self.hooks.heartbeat()
-            if self.availability.reason is not None and self.availability.probe():
-                self._show_idle()
+            if self.availability.probe() and self.events.state is State.OUT_OF_SERVICE:
+                self._show_idle()  # back in service, or the record's file recovered at once
             left = 1.0 if self._result_until is None else self._result_until - self.clock()
             try:
                 event = self.events.get(timeout=min(1.0, max(0.0, left)))
@@ -126,8 +124,7 @@ class Counter:
         """Use a changed ``[counter]`` section from the next transaction on (on this thread: a Call)."""
         self.lcd.presenter = self.lcd.presenter.reconfigured(settings)
         self.recorder.terminal_id = settings.terminal_id
-        if settings.mode != self.settings.mode:
-            self.mode = settings.mode
+        self.mode = settings.mode if settings.mode != self.settings.mode else self.mode
         self.settings = settings
         if self._result_until is None:
             self._show_idle()
@@ -154,8 +151,6 @@ class Counter:
     # --- what a running transaction reports (madoguchi.counter.sources.base.Progress) ---
 
     def enter(self, state: State) -> None:
-        if state is not self.events.state:
-            log.debug("state %s -> %s", self.events.state.value, state.value)
         self.events.enter(state)
 
     def check(self) -> None:
@@ -195,8 +190,8 @@ class Counter:
     def _show_idle(self) -> None:
         self._result_until = None
         self.lcd.forget()
-        untrusted = "clock_implausible" if self.hooks.clock_problem() else None
-        self.lcd.show(self.lcd.presenter.idle(self.mode, notice=untrusted))
+        notice = "clock_implausible" if self.hooks.clock_problem() else self.availability.notice
+        self.lcd.show(self.lcd.presenter.idle(self.mode, notice=notice))
         self.enter(State.IDLE)
 
     # --- one transaction ---
@@ -209,17 +204,17 @@ class Counter:
             )
             self.recorder.begin(cut_off)
         except AuditUnavailable as error:  # nothing was started: the number stays free
-            self.availability.lost(error)
+            if self.availability.lost(error):
+                self._show_idle()  # the record's file was recovered: START again
             return
         self.availability.regained()
+        self.availability.notice = None
         self.serving = cut_off.number
         self.lcd.begin()
         log.info("transaction %d: start (%s)", cut_off.number, self.mode)
         started = self.clock()
         result = self.runner.run(cut_off, self)
-        if (
-            problem := self.hooks.clock_problem()
-        ) is not None:  # the time on the slip and record is not trusted
+        if (problem := self.hooks.clock_problem()) is not None:  # the slip's and record's time: untrusted
             log.warning("transaction %d: the clock may be wrong (%s)", result.number, problem)
             result = dataclasses.replace(result, notes=("clock_implausible", *result.notes))
             self.lcd.saw("clock_implausible")
@@ -229,10 +224,12 @@ class Counter:
         self.serving = None
         try:
             self.recorder.finish(result, messages=report.shown, slip_printed=slip_printed)
-        except AuditUnavailable as error:  # kept in memory, written first when the disk recovers
-            self.availability.lost(error)
-        else:
+            recovered = True
+        except AuditUnavailable as error:  # kept in memory: written first when the disk recovers, or
+            recovered = self.availability.lost(error)  # at once, at the top of a changed file's successor
+        if recovered:
             self._result_until = self.clock() + settings.result_seconds
+            self.lcd.redraw()
             self.enter(State.IDLE)  # the result stays on screen until result_seconds pass or a button
         for observer in self.hooks.observers:
             observer(report)
@@ -242,16 +239,22 @@ class Counter:
         self.enter(State.REPORTING)
         self.lcd.saw(result.code)
         self.lcd.put(lambda notice: self.lcd.presenter.result(result, notice=notice))
-        slip_printed = False
         try:
+            self.recorder.check_file()  # no slip unless its record lands in the file the path names
             self.printer.print_slip(self.lcd.presenter.slip(result, witness=self.recorder.witness()))
-            slip_printed = True
-        except PrinterError as error:
-            problem = fault_code(error, "reference")
+        except (PrinterError, AuditFileChanged) as error:
+            problem = (
+                "audit_file_changed"
+                if isinstance(error, AuditFileChanged)
+                else fault_code(error, "reference")
+            )
             log.error("transaction %d: slip not printed: %s", result.number, error)
             result = dataclasses.replace(result, notes=(problem, *result.notes))
             self.lcd.saw(problem)
             self.lcd.put(lambda notice: self.lcd.presenter.result(result, notice=notice))
+            slip_printed = False
+        else:
+            slip_printed = True
         for event in self.events.pending():  # pressed while the slip printed
             if isinstance(event, Call):
                 self.calls.take(event)

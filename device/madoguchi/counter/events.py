@@ -7,12 +7,15 @@ runs (the simulator and the tests wait on it, never on time).
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from collections.abc import Collection, Iterator
 
 from madoguchi.counter.calls import Call
 from madoguchi.counter.state import IDLE_STATES, Event, State
+
+log = logging.getLogger(__name__)
 
 SETTLED_STATES = IDLE_STATES | {State.OUT_OF_SERVICE}
 
@@ -59,6 +62,8 @@ class EventQueue:
                 self.handled()
 
     def enter(self, state: State) -> None:
+        if state is not self.state:
+            log.debug("state %s -> %s", self.state.value, state.value)
         with self._settled:
             self.state = state
             self._settled.notify_all()

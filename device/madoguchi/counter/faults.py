@@ -14,6 +14,7 @@ from typing import Literal
 
 from madoguchi.chip.errors import ChipError, WrongAccessCode
 from madoguchi.errors import (
+    AuditFileChanged,
     CameraGone,
     FaceError,
     HardwareError,
@@ -51,6 +52,7 @@ FAULTS: tuple[Fault, ...] = (
     Fault(CameraGone, "camera_gone", device="camera"),
     Fault(PrinterOutOfPaper, "printer_out_of_paper", device="printer"),
     Fault(PrinterError, "printer_error", device="printer"),
+    Fault(AuditFileChanged, "audit_file_changed"),  # no slip: its record would not land in the file
     Fault(ChipError, None),  # the reader's faults too (ReaderGone is also a HardwareError)
     Fault(FaceError, None),
     Fault(HardwareError, "scanner_gone", side="reference", device="scanner"),

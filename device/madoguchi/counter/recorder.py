@@ -35,6 +35,16 @@ class Recorder:
         """Raise AuditUnavailable unless a transaction could be recorded now."""
         self.audit.probe()
 
+    def check_file(self) -> None:
+        """Raise AuditFileChanged unless the record's path still names the file being written (before
+        a slip: no slip for a transaction whose record would not land in that file)."""
+        self.audit.check_file()
+
+    def recover(self) -> int | None:
+        """After AuditFileChanged: a new file at the path, begun with an ``audit_lost`` record (its
+        number)."""
+        return self.audit.recover()
+
     def witness(self) -> tuple[int, str]:
         """The last record's number and the first digits of the chain's head, for the slip."""
         return self.audit.head()

@@ -10,9 +10,11 @@ from madoguchi.counter.state import State
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The counter's state, the transaction under way (its number), the mode and ``[counter]`` in force."""
+    """The counter's state, the transaction under way (its number), the mode, ``[counter]`` in force,
+    and the last change found to the audit record's file (and its ``audit_lost`` record), if any."""
 
     state: State
     transaction: int | None
     mode: str
     settings: CounterConfig
+    audit_change: str | None = None

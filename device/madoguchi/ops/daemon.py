@@ -16,15 +16,16 @@ from pathlib import Path
 from types import FrameType
 
 from madoguchi import __version__, seccomp
-from madoguchi.audit import AuditLog
+from madoguchi.audit import AuditLog, default_marker
 from madoguchi.clock import clock_problem
 from madoguchi.config import CommonConfig, load
 from madoguchi.counter.state import Event
 from madoguchi.engine import FaceEngine
-from madoguchi.errors import ConfigError, DeviceNotFound, ExitCode, MadoguchiError
+from madoguchi.errors import AlreadyRunning, AuditWiped, ConfigError, DeviceNotFound, ExitCode, MadoguchiError
 from madoguchi.hardware.base import Display, Hardware, Opened
 from madoguchi.hardware.factory import make_display, make_hardware
 from madoguchi.ops.control.server import start_control
+from madoguchi.ops.lock import DaemonLock, lock_path
 from madoguchi.ops.root import assemble
 from madoguchi.ops.systemd import SystemdNotifier, configure_logging
 from madoguchi.privacy import harden
@@ -98,6 +99,15 @@ def run_daemon(config_path: Path) -> ExitCode:
     except MadoguchiError as error:
         log.error("%s", error)
         return ExitCode.CONFIG
+    lock = DaemonLock(lock_path(config.storage.audit_path))
+    try:
+        lock.acquire()  # before any device or socket: a second daemon never touches the first's
+    except AlreadyRunning as error:
+        log.error("cannot start: %s", error)
+        return ExitCode.ALREADY_RUNNING
+    except OSError as error:
+        log.error("cannot start: the lock beside the audit record: %s", error)
+        return ExitCode.FAILED
     harden()
     seccomp.install()  # no AF_INET/AF_INET6 sockets, on every thread, however the daemon was started
     try:
@@ -112,7 +122,15 @@ def run_daemon(config_path: Path) -> ExitCode:
         return ExitCode.FAILED
     for device, origin in hardware.origin.items():
         log.info("device %s: %s", device, origin)
-    audit = AuditLog.open(config.storage.audit_path, terminal_id=config.counter.terminal_id)
+    try:
+        audit = AuditLog.open(
+            config.storage.audit_path, terminal_id=config.counter.terminal_id, marker=default_marker()
+        )
+    except AuditWiped as error:  # starting again at number 1 would give out numbers twice
+        log.error("cannot start: %s", error)
+        notifier.notify(status=f"refused: audit record wiped: {error}")
+        hardware.close()
+        return ExitCode.AUDIT_WIPED
     try:
         appliance = assemble(
             config_path,

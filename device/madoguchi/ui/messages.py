@@ -74,6 +74,13 @@ MESSAGES: dict[str, Text] = {
     "audit_unavailable": Text(
         "記録を保存できないため、照合を停止しています", "No record can be kept: comparisons are stopped"
     ),
+    "audit_file_changed": Text(
+        "記録ファイルの異常のため票を印刷しませんでした", "Slip not printed: the record's file was changed"
+    ),
+    "audit_recovered": Text(
+        "記録ファイルの異常を検出し、新しいファイルで再開しました",
+        "The record's file was changed: a new one was begun",
+    ),
     # --- quality advice (camera guidance and notes on the slip) ---
     "rescan_600dpi": Text("600dpiで読み取り直してください", "Rescan at 600 dpi"),
     "remove_glare": Text("写真に光の反射があります", "Glare on the ID photo"),
@@ -181,6 +188,11 @@ ACTIONS: dict[str, Text] = {
             "Check its power and cable; the counter starts once it is found. If not, call the technician",
         ),
     ),
+    "audit_file_changed": Text(
+        "結果は画面で確認できます。担当者に連絡してください",
+        "The result is on this screen; call the technician",
+    ),
+    "audit_recovered": Text("担当者に連絡してください", "Call the technician"),
     "audit_unavailable": Text(
         "担当者に連絡してください。記録を保存できるようになると自動で再開します",
         "Call the technician; the counter resumes by itself once the record can be written",

@@ -32,7 +32,7 @@ AT_OR_ABOVE = (20, 90, 170)
 BELOW = (200, 110, 0)
 PROBLEM = (170, 30, 30)
 
-DEVICE_PROBLEMS = frozenset({"printer_out_of_paper", "printer_error"})
+DEVICE_PROBLEMS = frozenset({"printer_out_of_paper", "printer_error", "audit_file_changed"})
 """Notes that need staff to act although the score is valid: shown in red with what to do."""
 MISSING = {
     "camera": "camera_missing",

@@ -1,5 +1,9 @@
 """``madoguchi audit verify | tail | head | setup-key``: the audit record, for technicians, auditors and
-fleet tools (the record itself is :mod:`madoguchi.audit`'s)."""
+fleet tools (the record itself is :mod:`madoguchi.audit`'s).
+
+Exit status: 0 all is well, 1 a problem (the record's, or one that stopped the command), 2 a bad
+argument.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +14,20 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from madoguchi.audit.chain import verify
+from madoguchi.audit.chain import parse_head, verify
 from madoguchi.audit.files import Files
-from madoguchi.audit.log import HEAD_DIGITS
+from madoguchi.audit.log import HEAD_DIGITS, AuditLog, wiped
+from madoguchi.audit.marker import default_marker, on_overlay, write_mark
 from madoguchi.audit.record import MAX_LINE
-from madoguchi.audit.seal import EpochKeys, key_path, parse_verification_key, qr_text, setup_key
+from madoguchi.audit.seal import (
+    EpochKeys,
+    key_path,
+    parse_verification_key,
+    peek_sealing_key,
+    qr_text,
+    setup_key,
+)
+from madoguchi.audit.state import state_path
 from madoguchi.config import load
 from madoguchi.errors import ExitCode, MadoguchiError
 from madoguchi.ops.commands.base import Command
@@ -36,7 +49,12 @@ def _verify_command(args: argparse.Namespace) -> ExitCode:
         except ValueError as error:
             print(f"--key: {error}", file=sys.stderr)
             return ExitCode.USAGE
-    report = verify(path, key)
+    try:
+        expect_head = None if args.expect_head is None else parse_head(args.expect_head)
+    except ValueError as error:
+        print(f"--expect-head: {error}", file=sys.stderr)
+        return ExitCode.USAGE
+    report = verify(path, key, expect_head=expect_head, marker=args.marker)
     for problem in report.problems:
         print(problem)
     if report.torn_bytes:
@@ -77,6 +95,7 @@ def _head_command(args: argparse.Namespace) -> ExitCode:
                     "number": report.last_number,
                     "head": report.last_hash[:HEAD_DIGITS],
                     "head_sha256": report.last_hash,
+                    "witness": f"{report.last_number}:{report.last_hash[:HEAD_DIGITS]}",
                     "records": report.records,
                     "ok": report.ok,
                     "problems": report.problems,
@@ -92,14 +111,39 @@ def _head_command(args: argparse.Namespace) -> ExitCode:
 
 def _setup_key_command(args: argparse.Namespace) -> ExitCode:
     path = _audit_path(args)
+    files = Files()
+    if args.mark_only:
+        return _mark_install(files, path, args.marker)
     try:
-        payload = setup_key(Files(), key_path(path))
+        fleet_head = None if args.fleet_head is None else parse_head(args.fleet_head)
+    except ValueError as error:
+        print(f"--fleet-head: {error}", file=sys.stderr)
+        return ExitCode.USAGE
+    previous = wiped(files, path, args.marker)
+    if previous is not None and not args.reinstall:
+        print(
+            f"setup-key: {args.marker} says this box keeps an audit record ({previous}), but the record, "
+            "its state and its key are gone (wiped?). Reinstalling on purpose: add --reinstall "
+            "(and --fleet-head with the last head the fleet collected, so no number is given twice).",
+            file=sys.stderr,
+        )
+        return ExitCode.FAILED
+    if args.reinstall and previous is None:
+        print(f"setup-key: --reinstall is for a wiped record, and {path} is not one", file=sys.stderr)
+        return ExitCode.FAILED
+    try:
+        payload = setup_key(files, key_path(path))
+        if args.reinstall:
+            _record_reinstall(files, path, previous or "", fleet_head)
         owner = path.parent.stat()
-        if os.geteuid() == 0 and owner.st_uid != 0:  # run as root: the daemon's user must read it
-            os.chown(key_path(path), owner.st_uid, owner.st_gid)
+        if os.geteuid() == 0 and owner.st_uid != 0:  # run as root: the daemon's user must own them
+            for made in (key_path(path), path, state_path(path)):
+                if made.exists():
+                    os.chown(made, owner.st_uid, owner.st_gid)
     except OSError as error:
         print(f"setup-key: {error}", file=sys.stderr)
         return ExitCode.FAILED
+    _mark_install(files, path, args.marker)
     key = parse_verification_key(payload)
     print(f"Audit verification key for {path} (key id {EpochKeys(key).id}).")
     print("Write it in this counter's fleet record now: it is not kept on this box, and not shown again.")
@@ -118,6 +162,42 @@ def _setup_key_command(args: argparse.Namespace) -> ExitCode:
             return ExitCode.FAILED
     print("Check the record later with: madoguchi audit verify --key -   (and paste the key)")
     print("Restart the daemon (systemctl restart madoguchi) for it to start sealing.")
+    return ExitCode.OK
+
+
+def _record_reinstall(files: Files, path: Path, previous: str, fleet_head: tuple[int, str] | None) -> None:
+    audit = AuditLog.open(path, files=files)
+    try:
+        number = audit.record_reinstall(previous, fleet_head)
+    finally:
+        audit.close()
+    print(f"Reinstall recorded in {path} as transaction {number} (audit_lost: reinstalled; {previous}).")
+
+
+def _mark_install(files: Files, path: Path, marker: Path) -> ExitCode:
+    """Write the install marker for the record's key; say why if it cannot be, or will not last."""
+    key = peek_sealing_key(files, key_path(path))
+    if key is None:
+        print(f"setup-key: {path} has no sealing key to mark", file=sys.stderr)
+        return ExitCode.FAILED
+    try:
+        write_mark(files, marker, key.key_id)
+    except OSError as error:
+        print(
+            f"setup-key: the install marker {marker} was not written ({error.strerror or error}): a wipe of "
+            "the data partition would not be noticed on the box. Write it as root: "
+            "madoguchi audit setup-key --mark-only",
+            file=sys.stderr,
+        )
+        return ExitCode.FAILED
+    if on_overlay(marker):
+        print(
+            f"setup-key: {marker} is on the read-only root's RAM overlay and is lost at reboot: write it "
+            "in maintenance mode (overlay off) with: madoguchi audit setup-key --mark-only",
+            file=sys.stderr,
+        )
+        return ExitCode.FAILED
+    print(f"Install marker written: {marker}")
     return ExitCode.OK
 
 
@@ -148,12 +228,27 @@ def _path_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--path", type=Path, help="the audit record itself (overrides --config)")
 
 
+def _marker_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--marker",
+        type=Path,
+        default=default_marker(),
+        help=f"the install marker outside the data partition (default {default_marker()})",
+    )
+
+
 def _verify_options(parser: argparse.ArgumentParser) -> None:
     _path_options(parser)
+    _marker_option(parser)
     parser.add_argument(
         "--key",
         metavar="KEY",
         help="the verification key from the setup slip (or - to read it from standard input)",
+    )
+    parser.add_argument(
+        "--expect-head",
+        metavar="NUMBER:HEAD",
+        help="the head the fleet last collected (`audit head`): fail unless the record holds that line",
     )
 
 
@@ -163,13 +258,31 @@ def _tail_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _setup_key_options(parser: argparse.ArgumentParser) -> None:
+    """The key's options, and those that make a wipe show: the install marker, a deliberate reinstall."""
     _path_options(parser)
+    _marker_option(parser)
     parser.add_argument("--no-qr", action="store_true", help="text only, no QR code")
     parser.add_argument(
         "--print",
         dest="print_slip",
         action="store_true",
         help="also print the key as a setup slip with a QR code (before the daemon holds the printer)",
+    )
+    parser.add_argument(
+        "--reinstall",
+        action="store_true",
+        help="after a wipe (record, state and key gone where the marker says a record was kept): "
+        "start a new key and record, which begins with an audit_lost record naming the old install",
+    )
+    parser.add_argument(
+        "--fleet-head",
+        metavar="NUMBER:HEAD",
+        help="with --reinstall: the last head the fleet collected; numbering continues after it",
+    )
+    parser.add_argument(
+        "--mark-only",
+        action="store_true",
+        help="only write the install marker for the existing key (e.g. in maintenance mode)",
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from PIL import Image
 from pydantic import Field
 
 from madoguchi.counter.calls import Call
@@ -41,10 +42,25 @@ class PressAnswer(Answer):
     threshold: int | None
 
 
+def image_file(path: str) -> str:
+    """``path``, once it is known to name a readable image file; ProtocolError saying why not."""
+    try:
+        with Image.open(path) as image:
+            image.verify()
+    except Exception as error:  # Pillow raises many kinds for a file that is not an image: all one answer
+        raise ProtocolError(
+            "bad_request", f"not an image file: {path[:200]!r} ({type(error).__name__})"
+        ) from None
+    return path
+
+
 def handle(appliance: Appliance, arguments: PressArguments, _peer: Peer) -> PressAnswer:
     """Load the devices, press; with ``wait``, answer once the counter has acted on the press."""
     if appliance.config_file.config.hardware.kind != "simulated":
         raise ProtocolError("not_allowed", 'press works only with hardware.kind = "simulated"')
+    for path in (arguments.page or None, *arguments.frames):
+        if path is not None:
+            image_file(path)
     hardware = appliance.hardware
 
     def load() -> None:

@@ -29,6 +29,7 @@ WORDS = {
     "devices": Text("機器（最後の異常）", "devices (last fault)"),
     "audit": Text("監査記録", "audit record"),
     "free": Text("空き容量", "free space"),
+    "changed": Text("ファイルの異常", "file changed"),
     "clock": Text("時計", "clock"),
     "watchdog": Text("ウォッチドッグ", "watchdog"),
     "seccomp": Text("ソケット制限（seccomp）", "socket filter (seccomp)"),
@@ -63,6 +64,8 @@ class StatusAnswer(Answer):
     audit_last_number: int
     audit_head: str
     audit_free_bytes: int
+    audit_last_change: str | None
+    """The last change found to the record's file under the daemon (deleted, replaced, cut), if any."""
     clock: str
     clock_ok: bool
     clock_note: str
@@ -109,6 +112,7 @@ def _status(appliance: Appliance) -> StatusAnswer:
         audit_last_number=number,
         audit_head=head,
         audit_free_bytes=free_bytes(audit.path),
+        audit_last_change=snapshot.audit_change,
         clock=now.isoformat(timespec="seconds"),
         clock_ok=bool(clock.ok),
         clock_note=clock.detail,
@@ -145,7 +149,8 @@ def render(data: StatusAnswer, language: Language) -> tuple[ExitCode, list[str]]
         f"{w('today')}: {data.transactions_today} ({w('outcomes')}: {outcomes or say('none', language)})",
         f"{w('devices')}: {devices}",
         f"{w('audit')}: {data.audit_path} #{data.audit_last_number} head {data.audit_head[:16]}; "
-        f"{w('free')} {data.audit_free_bytes / 2**30:.1f} GiB",
+        f"{w('free')} {data.audit_free_bytes / 2**30:.1f} GiB"
+        + (f"; {w('changed')}: {data.audit_last_change}" if data.audit_last_change else ""),
         f"{w('clock')}: {data.clock} {ok(data.clock_ok)} ({data.clock_note})",
         f"{w('watchdog')}: {watchdog}, last beat {beat} ago",
         f"{w('seccomp')}: {ok(data.seccomp_filter)}",
