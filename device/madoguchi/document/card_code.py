@@ -393,25 +393,42 @@ def _birthday_in(birth: date, year: int) -> tuple[date, ...]:
         return (date(year, 2, 28), date(year, 3, 1))
 
 
+def birth_problem(birth: date, today: date) -> str | None:
+    """Why ``birth`` cannot be a card holder's birth date on ``today``, or None."""
+    if birth > today:
+        return "in_future"
+    if today.year - birth.year > MAX_AGE:
+        return "implausible"
+    return None
+
+
+def expiry_problem(expiry: date, today: date) -> str | None:
+    """Why ``expiry`` cannot be a card's expiry on ``today`` (a card runs at most CARD_YEARS
+    from its issue, which is not after today), or None."""
+    return None if today.year <= expiry.year <= today.year + CARD_YEARS else "implausible"
+
+
+def dates_agree(birth: date, expiry: date, *, national: bool, today: date) -> bool:
+    """Whether a card expiring on ``expiry`` fits a holder born on ``birth``: at least
+    MINOR_CARD_YEARS after birth; more than that after today only if the holder is an adult (the
+    card was issued on or before today); and for a Japanese national (``national``: the birth date
+    printed in an era), on a birthday."""
+    age_today = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+    agree = expiry.year - birth.year >= MINOR_CARD_YEARS and (
+        expiry.year - today.year <= MINOR_CARD_YEARS or age_today >= ADULT_AGE
+    )
+    return agree and (not national or expiry in _birthday_in(birth, expiry.year))
+
+
 def _checked_dates(birth: _Value, expiry: _Value, today: date) -> tuple[_Value, _Value]:
     """The checks on the dates against today and each other; a failed one marks the field(s)."""
-    if birth.problem is None and birth.day is not None:
-        if birth.day > today:
-            birth = _Value(problem="in_future", confidence=birth.confidence)
-        elif today.year - birth.day.year > MAX_AGE:
-            birth = _Value(problem="implausible", confidence=birth.confidence)
-    if expiry.day is not None and not today.year <= expiry.day.year <= today.year + CARD_YEARS:
-        expiry = _Value(problem="implausible", confidence=expiry.confidence)
+    if birth.day is not None and (problem := birth_problem(birth.day, today)):
+        birth = _Value(problem=problem, confidence=birth.confidence)
+    if expiry.day is not None and (problem := expiry_problem(expiry.day, today)):
+        expiry = _Value(problem=problem, confidence=expiry.confidence)
     if birth.problem is not None or expiry.problem is not None or birth.day is None or expiry.day is None:
         return birth, expiry
-    age_today = today.year - birth.day.year - ((today.month, today.day) < (birth.day.month, birth.day.day))
-    consistent = expiry.day.year - birth.day.year >= MINOR_CARD_YEARS and (
-        # a card running more than 5 years was issued to an adult, on or before today
-        expiry.day.year - today.year <= MINOR_CARD_YEARS or age_today >= ADULT_AGE
-    )
-    if birth.national:
-        consistent = consistent and expiry.day in _birthday_in(birth.day, expiry.day.year)
-    if not consistent:
+    if not dates_agree(birth.day, expiry.day, national=birth.national, today=today):
         lowest = min(birth.confidence, expiry.confidence)
         return _Value(problem="dates_disagree", confidence=lowest), _Value(
             problem="dates_disagree", confidence=lowest

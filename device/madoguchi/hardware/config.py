@@ -7,6 +7,7 @@ Each device's section lives beside its driver and is told apart by its ``driver`
     display  st7789 | dummy (luma dummy)
     printer  usb | file (a device node such as /dev/usb/lp0) | virtual (escpos Dummy)
     buttons  gpio | mock (gpiozero MockFactory)
+    keypad   evdev | mock (MockKeypadDevice); optional: no table, no keypad
 
 The last driver of each is the device's double. Checks that span fields are the ``verify_*``
 functions below, called from one validator; each names the key it is about.
@@ -22,6 +23,7 @@ from madoguchi.hardware.buttons import ButtonsConfig, ButtonsSection, GpioButton
 from madoguchi.hardware.camera import AutoCameraConfig, CameraConfig
 from madoguchi.hardware.display import PANEL, DisplayConfig, DisplaySection, St7789Config, as_mounted
 from madoguchi.hardware.gpio import SPI_PINS
+from madoguchi.hardware.keypad import KeypadConfig
 from madoguchi.hardware.printer import PrinterConfig, UsbPrinterConfig
 from madoguchi.hardware.scanner import SaneScannerConfig, ScannerConfig
 from madoguchi.section import Section
@@ -51,6 +53,9 @@ class HardwareConfig(Section):
     )
     buttons: ButtonsConfig = Field(
         default_factory=GpioButtonsConfig, title="Buttons", description="The START, MODE and CANCEL buttons."
+    )
+    keypad: KeypadConfig | None = Field(
+        default=None, title="Keypad", description="A USB numeric keypad to key in 照合番号B; none: no keypad."
     )
 
     @model_validator(mode="after")
