@@ -188,3 +188,17 @@ def test_a_page_without_a_card_is_refused(reader):
         assert not read.sure
         assert {f.problem for f in read.fields} == {"card_not_found"}
         assert read.digits == bytearray(b"_" * 14)
+
+
+@pytest.mark.parametrize(
+    ("page", "dpi"),
+    [
+        (np.random.default_rng(1).integers(0, 256, (900, 1200, 3), dtype=np.uint8), 300),  # noise
+        (np.zeros((40, 40), np.uint8), 300),  # a tiny grey page
+        (np.full((600, 800, 3), 200, np.uint8), 40),  # below any scanner's resolution
+        (np.full((600, 800, 3), 200, np.uint8), 100_000),
+    ],
+)
+def test_no_page_crashes_the_reader(reader, page, dpi):
+    with reader.read(page, dpi=dpi) as read:
+        assert not read.sure

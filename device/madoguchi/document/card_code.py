@@ -178,8 +178,9 @@ class CardCodeReader:
         self.close()
 
     def read(self, page_rgb: np.ndarray, *, dpi: int) -> CardCodeRead:
-        """照合番号B from the card front on ``page_rgb`` (a scan at ``dpi``); never raises for what
-        is on the page: a page without a card is an unsure read (``card_not_found``)."""
+        """照合番号B from the card front on ``page_rgb`` (a scan at ``dpi``, RGB or grey uint8);
+        whatever the page shows, an unsure read rather than an error (``card_not_found`` for a
+        page without a card). UnreadableImage only for what is no image at all."""
         page = rgb_image(page_rgb, what="page")
         today = self.today()
         with TransactionMemory() as held:
