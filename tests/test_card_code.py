@@ -142,10 +142,10 @@ def reader():
 @pytest.mark.parametrize(
     "seed",
     [
-        4,  # 昭和, 300 dpi, the card upside down on the glass
-        8,  # a foreign resident: the birth date printed in the Western calendar
-        12,  # 200 dpi
-        35,  # 令和, a newborn's 5-year card
+        4,  # 昭和, 300 dpi
+        18,  # 200 dpi
+        29,  # a foreign resident: the birth date printed in the Western calendar, 400 dpi
+        38,  # 大正, 600 dpi
     ],
 )
 def test_a_clear_card_face_gives_the_code_for_staff_to_confirm(reader, seed):

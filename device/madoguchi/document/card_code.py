@@ -1,19 +1,20 @@
 """照合番号B read from a scanned My Number card's front: birth date, expiry year, security code.
 
-The card is found as the largest patch of print on the page (the photo locator's content mask,
-closed over the card's blank gaps) and turned so its long side is level; the portrait, the darkest
-photo-sized window, then says which way up it lies and pins the layout
-(:mod:`madoguchi.document.card_layout`) to the print to a fraction of a millimetre, whatever the
-card's outline or its colour against the scanner lid. Each field is read from its region of the
-layout by Tesseract (:mod:`madoguchi.document.ocr`), restricted to the characters the field can
-hold, twice: from the print as scanned and from the print with its lighting levelled (the lamp's
-glare band), and both reads must agree.
+The card is found as the largest patch of ink on the page (darker than its surroundings at
+100 dpi, closed over the card's blank gaps) and turned so its long side is level; the portrait, the
+darkest photo-sized window, then says which way up it lies and pins the layout
+(:mod:`madoguchi.document.card_layout`) to the print, whatever the card's outline or its colour
+against the scanner lid. In each field's region the line of print nearest the layout's box is cut
+out (a line cut by the region's edge, such as the serial number above the security code, is
+refused) and read by Tesseract (:mod:`madoguchi.document.ocr`) with only the characters the field
+can hold, twice: as scanned and with its lighting levelled (the lamp's glare band); both reads
+must agree.
 
-A code is **sure** only when every field passed all of its checks: both reads agree, every word on
-its line has at least ``MIN_CONFIDENCE``, the birth date is a real day inside its era and not in
-the future, the expiry year is within the card's 10 years and the expiry day is the birthday (a
-Japanese national's card ends on a birthday; a foreign resident's may end with the residence
-period, so theirs is not checked against it), and the security code is one line of exactly four
+A code is **sure** only when every field passed all of its checks: both reads agree, every word
+holding its digits (or era) has at least ``MIN_CONFIDENCE``, the birth date is a real day inside
+its era and not in the future, the expiry year is within the card's 10 years and the expiry day is
+the birthday (a Japanese national's card ends on a birthday; a foreign resident's may end with the
+residence period, so theirs is not checked against it), and the security code is exactly four
 digits. Otherwise it is **unsure**, says which fields and why, and must not be sent: a wrong code
 costs the citizen one of the card's tries. Staff confirm a sure code on the LCD before it is sent.
 
@@ -41,7 +42,7 @@ from datetime import date
 import cv2
 import numpy as np
 
-from madoguchi.document.card_layout import FIELDS, PHOTO, Box
+from madoguchi.document.card_layout import FIELDS, PHOTO, Box, Field
 from madoguchi.document.ocr import Line, LineReader
 from madoguchi.document.wareki import NotADate, parse_printed_date
 from madoguchi.engine.images import rgb_image
@@ -66,6 +67,13 @@ CLOSE_MM = 8.0
 """Print closer than this is one patch: joins a card's lines, its photo and its serial."""
 PRINT_LENGTH_MM = (60.0, 100.0)
 """A card's print spans ~79 mm of its 85.6 mm; other patches are not a card front."""
+INK_GREY = 128
+"""In the levelled crop, print is darker than this."""
+INK_ROW_PX = 3
+"""A row with this many inked pixels is part of a line of print (a scratch crosses a row in 1-2)."""
+LINE_MARGIN_MM = 0.5
+"""A line cut out keeps this much above and below it and gets as much blank paper around it
+(Tesseract misses print touching the image's edge); its region's leftmost 0.5 mm must hold no ink."""
 MIN_CONFIDENCE = 80.0
 """The lowest confidence (0-100) a word holding the field's digits (or era) may have, in either
 read, for the field to be sure."""
@@ -215,8 +223,13 @@ class CardCodeReader:
         alphabet: str,
         parse: Callable[[list[Line]], _Value],
     ) -> _Value:
-        """``name`` read from its region in both views; a value only if they agree."""
-        crop = held.keep(_crop(card, FIELDS[name].region))
+        """``name`` read in both views of its line, cut out of its region (:func:`_own_line`,
+        which leaves out neighbouring print); a value only if the reads agree."""
+        field = FIELDS[name]
+        found = _own_line(held.keep(_crop(card, field.region)), field, held)
+        if found is None:
+            return _Value(problem="not_found")
+        crop = held.keep(found)
         values = []
         for view in (crop, held.keep(_levelled(crop))):
             lines = reader.lines(view, alphabet=alphabet, ppi=round(PX_PER_MM * MM_PER_INCH))
@@ -323,6 +336,35 @@ def _crop(card: np.ndarray, box: Box) -> np.ndarray:
     x0, y0, x1, y1 = _pixels(box)
     h, w = card.shape[:2]
     return card[max(0, y0) : min(h, y1), max(0, x0) : min(w, x1)].copy()
+
+
+def _own_line(crop: np.ndarray, field: Field, held: TransactionMemory) -> np.ndarray | None:
+    """The band of ``crop`` (``field``'s region) holding the line of print nearest where the layout
+    has the field, or None: no such line, or its ink reaches the region's left edge (print cut by
+    the region, such as the serial number above the security code, is not the field)."""
+    ink = held.keep((_levelled(crop) < INK_GREY).astype(np.uint8))
+    rows = ink.sum(axis=1) >= INK_ROW_PX
+    bands, start = [], None
+    for y, inked in enumerate([*rows, False]):
+        if inked and start is None:
+            start = y
+        elif not inked and start is not None:
+            bands.append((start, y))
+            start = None
+    low, high = 0.5 * field.text_mm * PX_PER_MM, 2.0 * field.text_mm * PX_PER_MM
+    bands = [(y0, y1) for y0, y1 in bands if low <= y1 - y0 <= high]
+    if not bands:
+        return None
+    region = field.region
+    expected = ((field.box.y0 + field.box.y1) / 2 - region.y0) * PX_PER_MM
+    y0, y1 = min(bands, key=lambda band: abs((band[0] + band[1]) / 2 - expected))
+    margin = round(LINE_MARGIN_MM * PX_PER_MM)
+    y0, y1 = max(0, y0 - margin), min(crop.shape[0], y1 + margin)
+    if ink[y0:y1, :margin].any():
+        return None
+    band = crop[y0:y1]
+    paper = int(np.percentile(band, 95))
+    return cv2.copyMakeBorder(band, margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=paper)
 
 
 def _levelled(crop: np.ndarray) -> np.ndarray:

@@ -8,7 +8,7 @@ always Western; the 10th birthday after issue, the 5th for minors); and under th
 as YYMMDD, the expiry year and the security code: 14 digits.
 
 :data:`FIELDS` are the boxes the text is printed in; the reader (:mod:`madoguchi.document.card_code`)
-looks a few millimetres around each (``slack``), and the synthetic cards
+looks a few millimetres around each (``Field.region``), and the synthetic cards
 (:mod:`madoguchi.synthetic.card_faces`) print there, so both read the same layout.
 """
 
@@ -32,16 +32,17 @@ class Box:
 
 @dataclass(frozen=True)
 class Field:
-    """A printed line: where it starts (``box``), how tall its characters are, and how far around
-    the box the reader looks for it (the card's registration and its outline on the scan vary)."""
+    """A printed line: where it starts (``box``), how tall its characters are, and where the reader
+    looks for it (``around``: the box grown by (dx, dy) mm, or a box of its own): the print's
+    registration against the portrait, which pins the layout on the scan, varies a little."""
 
     box: Box
     text_mm: float
-    slack: tuple[float, float] = (2.0, 1.8)
+    around: tuple[float, float] | Box = (2.0, 1.8)
 
     @property
     def region(self) -> Box:
-        return self.box.grown(*self.slack)
+        return self.around if isinstance(self.around, Box) else self.box.grown(*self.around)
 
 
 PHOTO = Box(60.0, 7.5, 82.5, 35.5)
@@ -54,11 +55,12 @@ FIELDS = {
     "sex": Field(Box(44.0, 24.5, 58.0, 28.5), 3.0),
     "expiry": Field(Box(10.0, 33.0, 52.0, 37.0), 3.0),
     "serial": Field(Box(61.0, 37.5, 82.5, 39.7), 1.9),
-    "security_code": Field(Box(70.0, 41.0, 82.5, 43.6), 2.4, slack=(2.5, 2.6)),
+    "security_code": Field(Box(70.0, 41.0, 82.5, 43.6), 2.4, around=Box(66.0, 38.0, 85.0, 46.5)),
     "title": Field(Box(4.0, 46.5, 40.0, 51.0), 3.2),
 }
-"""Each printed line's box on the upright front. The security code's region reaches the serial
-number's line above it: the reader tells them apart by their length (4 digits against 16)."""
+"""Each printed line's box on the upright front. The security code's region also holds part of
+the serial number above it: the reader cuts out the line nearest the code's box, and refuses a
+line that the region's edge cuts (the serial's)."""
 
 LABELS = {"name": "氏名", "address": "住所"}
 """Small labels printed left of their field, at x = 4 mm."""

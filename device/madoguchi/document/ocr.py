@@ -52,11 +52,11 @@ class Line:
 
 
 class LineReader:
-    """One Tesseract engine for ``language`` (e.g. "jpn", "eng"), reading lines of text made of
+    """One Tesseract engine for ``language`` (e.g. "jpn", "eng"), reading a line of text made of
     the characters of an ``alphabet`` given with each call.
 
         with LineReader("eng") as reader:
-            lines = reader.lines(grey_crop, alphabet="0123456789", ppi=300)
+            lines = reader.lines(grey_line, alphabet="0123456789", ppi=300)
 
     Not thread-safe: one reader per thread (the counter's).
 
@@ -87,11 +87,12 @@ class LineReader:
             raise OcrUnavailable(
                 f"Tesseract cannot load {language!r} ({error}): apt install tesseract-ocr-{language}"
             ) from error
-        self._api.SetPageSegMode(tesserocr.PSM.SINGLE_BLOCK)
+        self._api.SetPageSegMode(tesserocr.PSM.SINGLE_LINE)
 
     def lines(self, grey: np.ndarray, *, alphabet: str, ppi: int) -> list[Line]:
-        """The lines in ``grey`` (a uint8 image of a few lines of print at ``ppi`` pixels per inch),
-        top to bottom, read with only the characters of ``alphabet``."""
+        """The line of print in ``grey`` (a uint8 image of one line cut out, with blank paper
+        around it, at ``ppi`` pixels per inch) read with only the characters of ``alphabet``: one
+        line, or none if Tesseract found no text."""
         tesserocr = self._tesserocr
         api = self._api
         api.SetVariable("tessedit_char_whitelist", alphabet)
