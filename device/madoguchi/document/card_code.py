@@ -7,10 +7,11 @@ darkest photo-sized window, then says which way up it lies and pins the layout
 against the scanner lid. In each field's region the line of print nearest the layout's box is cut
 out (a line cut by the region's edge, such as the serial number above the security code, is
 refused) and read by Tesseract (:mod:`madoguchi.document.ocr`) with only the characters the field
-can hold, twice: as scanned and with its lighting levelled (the lamp's glare band); both reads
-must agree.
+can hold, twice: as scanned and with its lighting levelled (the lamp's glare band); the security
+code by both the English and the Japanese model (trained apart, they seldom misread a digit
+alike). Every read must agree. A line that a mark (a laminate scratch) runs across is not read.
 
-A code is **sure** only when every field passed all of its checks: both reads agree, every word
+A code is **sure** only when every field passed all of its checks: all reads agree, every word
 holding its digits (or era) has at least ``MIN_CONFIDENCE``, the birth date is a real day inside
 its era and not in the future, the expiry year is within the card's 10 years and the expiry day is
 the birthday (a Japanese national's card ends on a birthday; a foreign resident's may end with the
@@ -98,9 +99,10 @@ BLANK = ord("_")
 @dataclass(frozen=True)
 class FieldRead:
     """How one field of 照合番号B was read: ``problem`` is None when it passed every check, else a
-    code (``card_not_found``, ``not_found``, ``ambiguous``, ``reads_disagree``, ``low_confidence``,
-    ``not_a_date``, ``outside_era``, ``in_future``, ``implausible``, ``dates_disagree``);
-    ``confidence`` is the lowest word confidence on its line (0 when nothing was read)."""
+    code (``card_not_found``, ``not_found``, ``crossed``, ``ambiguous``, ``reads_disagree``,
+    ``low_confidence``, ``not_a_date``, ``outside_era``, ``in_future``, ``implausible``,
+    ``dates_disagree``); ``confidence`` is the lowest confidence of a word holding its digits (0
+    when nothing was read)."""
 
     name: str
     problem: str | None
@@ -201,9 +203,11 @@ class CardCodeReader:
             return self._read_card(card, today, held)
 
     def _read_card(self, card: np.ndarray, today: date, held: TransactionMemory) -> CardCodeRead:
-        birth = self._field(card, "birth_date", held, self._dates, DATE_ALPHABET, _birth_date)
-        expiry = self._field(card, "expiry", held, self._dates, EXPIRY_ALPHABET, _expiry)
-        code = self._field(card, "security_code", held, self._digits, DIGITS, _security_code)
+        birth = self._field(card, "birth_date", held, (self._dates,), DATE_ALPHABET, _birth_date)
+        expiry = self._field(card, "expiry", held, (self._dates,), EXPIRY_ALPHABET, _expiry)
+        # digits alone: both models, trained apart, must read the same four
+        both = (self._digits, self._dates)
+        code = self._field(card, "security_code", held, both, DIGITS, _security_code)
         birth, expiry = _checked_dates(birth, expiry, today)
         values = {"birth_date": birth, "expiry": expiry, "security_code": code}
         digits = bytearray()
@@ -219,29 +223,31 @@ class CardCodeReader:
         card: np.ndarray,
         name: str,
         held: TransactionMemory,
-        reader: LineReader,
+        readers: tuple[LineReader, ...],
         alphabet: str,
         parse: Callable[[list[Line]], _Value],
     ) -> _Value:
-        """``name`` read in both views of its line, cut out of its region (:func:`_own_line`,
-        which leaves out neighbouring print); a value only if the reads agree."""
+        """``name`` read by each of ``readers`` in each view of its line (:func:`_views`), cut out
+        of its region (:func:`_own_line`, which leaves out neighbouring print); a value only if
+        every read gives it."""
         field = FIELDS[name]
-        found = _own_line(held.keep(_crop(card, field.region)), field, held)
+        found, problem = _own_line(held.keep(_crop(card, field.region)), field, held)
         if found is None:
-            return _Value(problem="not_found")
-        crop = held.keep(found)
-        values = []
-        for view in (crop, held.keep(_levelled(crop))):
-            lines = reader.lines(view, alphabet=alphabet, ppi=round(PX_PER_MM * MM_PER_INCH))
-            values.append(parse(lines))
-        first, second = values
-        if first.problem is not None or second.problem is not None:
-            return first if first.problem is not None else second
-        confidence = min(first.confidence, second.confidence)
-        if first.digits != second.digits or first.day != second.day:
+            return _Value(problem=problem)
+        values = [
+            parse(reader.lines(view, alphabet=alphabet, ppi=round(PX_PER_MM * MM_PER_INCH)))
+            for view in _views(held.keep(found), held)
+            for reader in readers
+        ]
+        failed = [value for value in values if value.problem is not None]
+        if failed:
+            return failed[0]
+        confidence = min(value.confidence for value in values)
+        if len({(value.digits, value.day) for value in values}) > 1:
             return _Value(problem="reads_disagree", confidence=confidence)
         if confidence < MIN_CONFIDENCE:
             return _Value(problem="low_confidence", confidence=confidence)
+        first = values[0]
         return _Value(first.digits, first.day, first.national, None, confidence)
 
 
@@ -338,10 +344,12 @@ def _crop(card: np.ndarray, box: Box) -> np.ndarray:
     return card[max(0, y0) : min(h, y1), max(0, x0) : min(w, x1)].copy()
 
 
-def _own_line(crop: np.ndarray, field: Field, held: TransactionMemory) -> np.ndarray | None:
+def _own_line(crop: np.ndarray, field: Field, held: TransactionMemory) -> tuple[np.ndarray | None, str]:
     """The band of ``crop`` (``field``'s region) holding the line of print nearest where the layout
-    has the field, or None: no such line, or its ink reaches the region's left edge (print cut by
-    the region, such as the serial number above the security code, is not the field)."""
+    has the field, with blank paper around it; or None and why: ``not_found`` (no such line, or
+    its ink reaches the region's left edge: print cut by the region, such as the serial number
+    above the security code, is not the field) or ``crossed`` (a mark runs from the line out of
+    it: a laminate scratch across 「13」 reads as a confident 「18」, so such a line is not read)."""
     ink = held.keep((_levelled(crop) < INK_GREY).astype(np.uint8))
     rows = ink.sum(axis=1) >= INK_ROW_PX
     bands, start = [], None
@@ -354,17 +362,27 @@ def _own_line(crop: np.ndarray, field: Field, held: TransactionMemory) -> np.nda
     low, high = 0.5 * field.text_mm * PX_PER_MM, 2.0 * field.text_mm * PX_PER_MM
     bands = [(y0, y1) for y0, y1 in bands if low <= y1 - y0 <= high]
     if not bands:
-        return None
+        return None, "not_found"
     region = field.region
     expected = ((field.box.y0 + field.box.y1) / 2 - region.y0) * PX_PER_MM
     y0, y1 = min(bands, key=lambda band: abs((band[0] + band[1]) / 2 - expected))
     margin = round(LINE_MARGIN_MM * PX_PER_MM)
     y0, y1 = max(0, y0 - margin), min(crop.shape[0], y1 + margin)
     if ink[y0:y1, :margin].any():
-        return None
+        return None, "not_found"
+    _, labels = cv2.connectedComponents(ink, connectivity=8)
+    held.keep(labels)
+    inside = set(np.unique(labels[y0:y1])) - {0}
+    if inside & (set(np.unique(labels[:y0])) | set(np.unique(labels[y1:]))):
+        return None, "crossed"
     band = crop[y0:y1]
     paper = int(np.percentile(band, 95))
-    return cv2.copyMakeBorder(band, margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=paper)
+    return cv2.copyMakeBorder(band, margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=paper), ""
+
+
+def _views(line: np.ndarray, held: TransactionMemory) -> tuple[np.ndarray, ...]:
+    """The line as scanned, and with its lighting levelled (:func:`_levelled`)."""
+    return line, held.keep(_levelled(line))
 
 
 def _levelled(crop: np.ndarray) -> np.ndarray:
