@@ -10,7 +10,7 @@ $(STAMP): pyproject.toml image-build/system-deps.sh
 	bash image-build/system-deps.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --no-binary tesserocr -e ".[dev]"
 	touch $@
 
 setup: $(STAMP)

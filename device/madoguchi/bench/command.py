@@ -1,4 +1,5 @@
-"""`madoguchi bench accuracy|speed|thresholds|soak`: figures printed (--json: one object), never asserted."""
+"""`madoguchi bench accuracy|speed|thresholds|soak|chip|ocr`: figures printed (--json: one object),
+never asserted."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from madoguchi import paths
-from madoguchi.bench import accuracy, breakdown, chip, peer, speed, thresholds
+from madoguchi.bench import accuracy, breakdown, chip, ocr, peer, speed, thresholds
 from madoguchi.bench.metrics import Figures
 from madoguchi.bench.pairs import fold_count, lfw_pairs, tsv_pairs
 from madoguchi.engine import models
@@ -94,6 +95,7 @@ def configure(bench: argparse.ArgumentParser) -> None:
     spd.add_argument("--json", action="store_true")
     spd.set_defaults(handler=run_speed)
     chip.add_parser(kinds)
+    ocr.add_parser(kinds)
 
     sk = kinds.add_parser("soak", help="N mixed transactions on simulated devices: crashes, RSS, time")
     sk.add_argument("--transactions", type=int, default=1000)

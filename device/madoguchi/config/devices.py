@@ -5,6 +5,7 @@
     display  st7789 | dummy (luma dummy)
     printer  usb | file (a device node such as /dev/usb/lp0) | virtual (escpos Dummy)
     buttons  gpio | gpiod | mock (gpiozero MockFactory)
+    keypad   evdev | mock (MockKeypadDevice); optional: no table, no keypad
 
 The last driver of each is the device's double. These classes only describe a device: which
 drivers to try (``drivers``) and with what; opening it is :mod:`madoguchi.hardware.factory`'s,
@@ -422,3 +423,41 @@ class GpiodButtonsConfig(ButtonsSection):
 
 
 ButtonsConfig = by_driver(GpioButtonsConfig | MockButtonsConfig | GpiodButtonsConfig, "gpio")
+
+
+# --- [hardware.keypad] -------------------------------------------------------------------------------
+
+
+class KeypadSection(DeviceSection):
+    """An optional device: without a ``[hardware.keypad]`` table there is no keypad."""
+
+    name: str | None = Field(
+        default=None,
+        title="Keypad name",
+        description="Part of the keypad's input device name (`cat /proc/bus/input/devices`); none: the "
+        "first input device with a numeric keypad's keys and no letter keys.",
+        min_length=1,
+        max_length=128,
+    )
+
+
+class EvdevKeypadConfig(KeypadSection):
+    """driver = "evdev": a USB numeric keypad through the kernel's input layer."""
+
+    driver: Literal["evdev"] = Field(
+        default="evdev", title="Driver", description="A USB numeric keypad through evdev (/dev/input)."
+    )
+    drivers: ClassVar[tuple[str, ...]] = ("evdev",)
+
+
+class MockKeypadConfig(KeypadSection):
+    """driver = "mock": the simulated keypad, whatever ``hardware.kind`` says."""
+
+    driver: Literal["mock"] = Field(
+        default="mock", title="Driver", description="The simulated keypad, whatever hardware.kind says."
+    )
+    double: ClassVar[bool] = True
+
+
+KeypadConfig = by_driver(EvdevKeypadConfig | MockKeypadConfig, "evdev")
+"""``[hardware.keypad]``; absent (None) means no keypad."""

@@ -18,6 +18,7 @@ from madoguchi.config.devices import (
     DisplayConfig,
     DisplaySection,
     GpioButtonsConfig,
+    KeypadConfig,
     PrinterConfig,
     SaneScannerConfig,
     ScannerConfig,
@@ -52,6 +53,9 @@ class HardwareConfig(Section):
     )
     buttons: ButtonsConfig = Field(
         default_factory=GpioButtonsConfig, title="Buttons", description="The START, MODE and CANCEL buttons."
+    )
+    keypad: KeypadConfig | None = Field(
+        default=None, title="Keypad", description="A USB numeric keypad to key in 照合番号B; none: no keypad."
     )
 
     @model_validator(mode="after")

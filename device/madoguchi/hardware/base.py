@@ -72,9 +72,20 @@ class Buttons(Protocol):
     def close(self) -> None: ...
 
 
+@runtime_checkable
+class Keypad(Protocol):
+    """A numeric keypad (optional). Its callback runs on a driver thread: it must only queue an
+    event. Keys: "0"-"9", "enter", "backspace", "escape"."""
+
+    when_key: Callable[[str], None] | None
+
+    def close(self) -> None: ...
+
+
 @dataclass
 class Hardware:
-    """The set of devices one daemon drives, and where each came from (for the journal)."""
+    """The set of devices one daemon drives, and where each came from (for the journal); the keypad
+    is optional (None: staff key codes in with the buttons)."""
 
     camera: Camera
     scanner: Scanner
@@ -82,11 +93,14 @@ class Hardware:
     printer: Printer
     buttons: Buttons
     origin: dict[str, str]
+    keypad: Keypad | None = None
 
     def close(self) -> None:
         """Close every device; a failure is logged and the next device is still closed."""
-        for name in DEVICES:
-            close_logged(name, getattr(self, name), self.origin.get(name, "?"))
+        for name in (*DEVICES, "keypad"):
+            device = getattr(self, name)
+            if device is not None:
+                close_logged(name, device, self.origin.get(name, "?"))
 
 
 def close_logged(name: str, device: Any, origin: str) -> None:

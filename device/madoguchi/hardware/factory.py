@@ -9,6 +9,7 @@ each fallback is logged with its reason, and the device's double comes last (see
     display  ST7789 on SPI                       ->  luma dummy
     printer  escpos Usb or File                  ->  escpos Dummy (VirtualPrinter)
     buttons  gpiozero's default pin factory      ->  gpiozero MockFactory
+    keypad   evdev (only with [hardware.keypad]) ->  MockKeypadDevice
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from madoguchi.hardware.base import DEVICES, Hardware, Opened, close_logged
 from madoguchi.hardware.buttons import open_gpio_buttons, open_gpiod_buttons, open_mock_buttons
 from madoguchi.hardware.camera import open_file_camera, open_opencv, open_picamera2
 from madoguchi.hardware.display import open_dummy_display, open_st7789
+from madoguchi.hardware.keypad import open_evdev_keypad, open_mock_keypad
 from madoguchi.hardware.printer import open_file_printer, open_usb_printer, open_virtual_printer
 from madoguchi.hardware.scanner import open_sane, open_simulated_scanner
 
@@ -37,6 +39,7 @@ OPENERS: dict[str, dict[str, Opener]] = {
     "display": {"st7789": open_st7789},
     "printer": {"usb": open_usb_printer, "file": open_file_printer},
     "buttons": {"gpio": open_gpio_buttons, "gpiod": open_gpiod_buttons},
+    "keypad": {"evdev": open_evdev_keypad},
 }
 """Each device's real drivers by the name its section lists them under (``DeviceSection.drivers``)."""
 DOUBLES: dict[str, Opener] = {
@@ -45,6 +48,7 @@ DOUBLES: dict[str, Opener] = {
     "display": open_dummy_display,
     "printer": open_virtual_printer,
     "buttons": open_mock_buttons,
+    "keypad": open_mock_keypad,
 }
 """Each device's double, built from the same section."""
 
@@ -59,8 +63,9 @@ def make_hardware(hardware: HardwareConfig, *, opened: dict[str, Opened] | None 
     opened = opened or {}
     devices: dict[str, Any] = {}
     origin: dict[str, str] = {}
+    wanted = [name for name in (*DEVICES, "keypad") if getattr(hardware, name) is not None]
     try:
-        for name in DEVICES:
+        for name in wanted:
             devices[name], origin[name] = opened.get(name) or open_device(
                 name, hardware.kind, getattr(hardware, name)
             )

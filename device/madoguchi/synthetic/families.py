@@ -321,9 +321,14 @@ def card_front(
     text_x1 = w - margin if conditions.layout == "photo-left" else left - margin
     _text_lines(card, (text_x0, int(12 * px), text_x1, h - margin), rng, px)
     card[top : top + ph, left : left + pw] = photo
-    card = glare(scratch(card, conditions, rng), lie)
+    return rounded(glare(scratch(card, conditions, rng), lie), dpi)
+
+
+def rounded(card: np.ndarray, dpi: int) -> np.ndarray:
+    """The card (RGB at ``dpi``) as RGBA with an ID-1 card's 3 mm rounded corners."""
+    h, w = card.shape[:2]
     alpha = np.zeros((h, w), np.uint8)
-    r = int(3 * px)
+    r = int(3 * dpi / 25.4)
     cv2.rectangle(alpha, (r, 0), (w - r, h), 255, -1)
     cv2.rectangle(alpha, (0, r), (w, h - r), 255, -1)
     for cx, cy in ((r, r), (w - r, r), (r, h - r), (w - r, h - r)):
@@ -387,7 +392,11 @@ def family_scan(
         conditions = replace(conditions, dpi=rescan_dpi, rescanned_from=conditions.dpi)
     if conditions.layout == "form":
         return scanner(form_page(face_rgb, conditions, lie, rng), conditions, rng), conditions
-    card = card_front(face_rgb, conditions, lie, rng)
+    return on_glass(card_front(face_rgb, conditions, lie, rng), conditions, lie, rng), conditions
+
+
+def on_glass(card: np.ndarray, conditions: Conditions, lie: Lie, rng: np.random.Generator) -> np.ndarray:
+    """The card front (RGBA at the scanner's dpi) lying on the glass as ``lie`` says, scanned."""
     dpi = conditions.dpi
     card = cv2.resize(
         card, (mm_to_px(ID1_MM[0], dpi), mm_to_px(ID1_MM[1], dpi)), interpolation=cv2.INTER_AREA
@@ -401,4 +410,4 @@ def family_scan(
     x = int(lie.place[0] * max(1, glass.shape[1] - bw))
     y = int(lie.place[1] * max(1, glass.shape[0] - bh))
     place(glass, card, angle, (x, y))
-    return scanner(glass, conditions, rng), conditions
+    return scanner(glass, conditions, rng)

@@ -16,6 +16,7 @@ from PIL import ImageFont
 
 from madoguchi.config.counter import check_font
 from madoguchi.errors import FontNotFound
+from madoguchi.linebreak import last_break, phrases
 
 KNOWN_FONT_PATHS = (
     Path("/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf"),
@@ -70,22 +71,24 @@ def text_width(font: Font, text: str) -> int:
 def wrap(text: str, font: Font, width: int) -> list[str]:
     """Break ``text`` into lines no wider than ``width`` pixels.
 
-    Japanese has no spaces, so a line may break between any two characters; where a line has
-    spaces (English), it breaks at the last space that fits. Explicit newlines are kept.
+    Lines break between words and, in Japanese, between phrases, under the kinsoku rules
+    (:mod:`madoguchi.linebreak`); a phrase or word wider than a line is broken between characters.
+    A break at a space drops it. Explicit newlines are kept.
     """
     lines: list[str] = []
     for paragraph in text.split("\n"):
         line = ""
-        for char in paragraph:
-            if text_width(font, line + char) <= width or not line:
-                line += char
-                continue
-            cut = line.rfind(" ")
-            if char != " " and cut > 0:
-                lines.append(line[:cut])
-                line = line[cut + 1 :] + char
-            else:
+        for piece in phrases(paragraph):
+            if line.strip() and text_width(font, (line + piece).rstrip()) > width:
                 lines.append(line.rstrip())
-                line = char.lstrip()
-        lines.append(line)
+                line = ""
+            line += piece
+            while text_width(font, line.rstrip()) > width and len(line.rstrip()) > 1:
+                fits = next(
+                    n for n in range(len(line), 0, -1) if text_width(font, line[:n]) <= width or n == 1
+                )
+                cut = last_break(line, fits)
+                lines.append(line[:cut].rstrip())
+                line = line[cut:].lstrip()
+        lines.append(line.rstrip())
     return lines
