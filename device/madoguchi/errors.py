@@ -28,6 +28,9 @@ class ExitCode(enum.IntEnum):
     """EX_TEMPFAIL: another daemon already serves this audit record (``madoguchi run`` twice)."""
     CONFIG = 78
     """EX_CONFIG: the config file is invalid; systemd's RestartPreventExitStatus keeps it from looping."""
+    CUT_OFF = 141
+    """128 + SIGPIPE, as a shell says of a command whose reader went away (``| head``) before all its
+    output was written; a command that had its answer says that instead."""
 
 
 class MadoguchiError(Exception):

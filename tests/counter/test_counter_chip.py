@@ -8,6 +8,7 @@ engine is the marker double: the chip image is stored losslessly in colour so it
 
 from __future__ import annotations
 
+import datetime
 import io
 import json
 import logging
@@ -25,9 +26,9 @@ from daemon_doubles import camera_frame, draw_face, marker_desk
 from madoguchi import config as config_module
 from madoguchi.audit import verify
 from madoguchi.audit.record import record_from
-from madoguchi.chip.emulator import FACE_SIZE, MyNumberCard, personalise
+from madoguchi.chip.emulator import FACE_SIZE, PIN_TRIES, MyNumberCard, personalise
 from madoguchi.chip.mynumber import MyNumberKeyB
-from madoguchi.counter.state import State
+from madoguchi.counter.state import Event, State
 from madoguchi.simulate.harness import Desk
 
 GENUINE, OTHER = 7, 9
@@ -289,3 +290,80 @@ def test_selftest_checks_the_reader(desk):
     checks = {check.name: check for check in desk.appliance.checks.selftest(scan=False, print_slip=False)}
     reader = checks["IC reader"]
     assert reader.ok is True and reader.detail.startswith("Madoguchi Emulated Reader 00 00; 1 J-LIS keys")
+
+
+def printed_card(person: int = GENUINE) -> tuple[np.ndarray, MyNumberCard]:
+    """A scanned card front whose printed 照合番号B the reader reads surely, and the emulated chip
+    that opens with it (holding ``person``'s marker face); skipped without Tesseract."""
+    from madoguchi.document.card_code import CardCodeReader
+    from madoguchi.errors import MadoguchiError
+    from madoguchi.synthetic.card_faces import card_scan
+
+    try:
+        reader = CardCodeReader()
+    except MadoguchiError as error:
+        pytest.skip(f"no card-face reader here: {error}")
+    try:
+        for seed in range(40):  # the reader is sure of about half the tuning family's fronts
+            page, printed = card_scan("gothic", seed, today=datetime.date.today())
+            with reader.read(page, dpi=printed.conditions.dpi) as read:
+                if read.sure and read.digits.decode() == printed.holder.key_b:
+                    break
+        else:
+            pytest.fail("no card front in 40 that the reader is sure of")
+    finally:
+        reader.close()
+    holder = printed.holder
+    key = MyNumberKeyB(f"{holder.birth:%y%m%d}", f"{holder.expiry.year:04d}", holder.security_code)
+    face = draw_face(np.full((FACE_SIZE[1], FACE_SIZE[0], 3), 255, np.uint8), person, (40, 50, 150, 200))
+    encoded = io.BytesIO()
+    Image.fromarray(face).save(encoded, "JPEG2000")
+    files = personalise(
+        encoded.getvalue(), key.birth_date, f"{holder.expiry:%Y%m%d}", issuer_key(), card_key()
+    )
+    return page, MyNumberCard(files, key.code())
+
+
+def test_the_code_read_from_the_card_front_is_sent_with_one_press(desk):
+    """The front scanned, its code read surely: staff see it and send it with START; nothing keyed."""
+    page, card = printed_card()
+    desk.put(page)
+    desk.tap(card)
+    desk.show(camera_frame(GENUINE))
+    desk.press("start")
+    desk.wait_for(State.ENTERING_CODE)
+    desk.counter.submit(Event.START)  # the confirmation: the code shown is sent, once
+    report = desk.next_report()
+    assert (report.result.code, report.result.detail.record["chip_verified"]) == ("scored", True)
+    assert {"scanning_card_code", "chip_code_read", "reading_chip"} <= set(report.shown)
+    assert card.tries == PIN_TRIES  # the one code sent was right: no try used up
+
+
+def test_a_front_that_cannot_be_read_leaves_every_digit_to_key_in(desk):
+    """A blank glass (the card already on the reader): nothing read, nothing guessed."""
+    report = serve(desk, card=chip_card())
+    assert report.result.code == "scored" and "chip_code_unread" in report.shown
+
+
+def test_the_usb_keypad_keys_the_code_in(tmp_path):
+    from madoguchi.config.hardware import HardwareConfig
+    from madoguchi.hardware.factory import make_hardware
+
+    hardware = make_hardware(HardwareConfig(kind="simulated", keypad={"driver": "mock"}))
+    try:
+        with closing(chip_desk(hardware, tmp_path)) as desk:
+            desk.tap(chip_card())
+            desk.show(camera_frame(GENUINE))
+            desk.press("start")
+            desk.wait_for(State.ENTERING_CODE)
+            keys = hardware.keypad.device  # type: ignore[union-attr]
+            for key in ("9", "backspace", *CODE, "enter"):  # a slip corrected, the code, then send
+                keys.press(key)
+            report = desk.next_report()
+            assert report.result.code == "scored" and report.result.detail.record["chip_verified"] is True
+            assert "busy_press" not in report.shown
+            keys.press("5")  # outside an entry a key means nothing
+            desk.settle()
+            assert desk.reports.empty()
+    finally:
+        hardware.close()

@@ -8,6 +8,7 @@ dependencies through a plain path line in a .pth file. Such a line does not run 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import site
@@ -83,9 +84,17 @@ def test_installed_wheel_passes_selftest_on_simulated_hardware(tmp_path, sane_co
         config,
         "--scan",
         "--print",
+        "--json",
         cwd=elsewhere,
         env=env,
     )
-    checks = [line.split(":")[0].split(maxsplit=1) for line in report.splitlines() if line[:1] != " "]
-    assert checks and all(status == "ok" for status, _ in checks), report
-    assert {name for _, name in checks} >= {"config", "models", "camera", "scanner", "display", "printer"}
+    checks = json.loads(report)["data"]["checks"]
+    assert checks and all(check["ok"] for check in checks), report
+    assert {check["name"] for check in checks} >= {
+        "config",
+        "models",
+        "camera",
+        "scanner",
+        "display",
+        "printer",
+    }

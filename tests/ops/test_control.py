@@ -105,7 +105,7 @@ def test_each_command_between_visitors(daemon):
     assert code in (0, 1) and ("entries" in logs["data"] or "error" in logs["data"])
 
     words = daemon.cli("status", "--lang", "ja").stdout
-    assert "状態: idle" in words and "しきい値: 60" in words
+    assert "状態: 待機中" in words and "しきい値: 60" in words
     assert "threshold: 60" in daemon.cli("status", "--lang", "en").stdout
 
 

@@ -87,6 +87,22 @@ SCREENS: dict[str, Render] = {
         hint="chip_code_prompt_hint",
         notice="digit_blank",
     ),
+    "digits-read": lambda p: p.digits(
+        "chip_code_prompt",
+        "80010120341234",
+        cursor=14,
+        groups=(6, 4, 4),
+        hint="chip_code_prompt_hint",
+        notice="chip_code_read",
+    ),
+    "digits-partial": lambda p: p.digits(
+        "chip_code_prompt",
+        "8001012034____",
+        cursor=10,
+        groups=(6, 4, 4),
+        hint="chip_code_prompt_hint",
+        notice="chip_code_partial",
+    ),
     "digits-confirm": lambda p: p.digits(
         "chip_code_prompt", "80010120341234", cursor=14, groups=(6, 4, 4), hint="chip_code_prompt_hint"
     ),

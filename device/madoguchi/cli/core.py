@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -78,14 +79,25 @@ def language(args: argparse.Namespace) -> Language:
 
 
 def emit(args: argparse.Namespace, command: str, code: ExitCode, data: Any, lines: Sequence[str]) -> ExitCode:
-    """Print ``lines``, or with ``--json`` one object: the command, its exit code and ``data``."""
-    if args.json:
-        document = {"command": command, "exit": int(code), "data": data}
-        print(json.dumps(document, ensure_ascii=False, indent=2))
-    else:
-        for line in lines:
-            print(line)
+    """Print ``lines``, or with ``--json`` one object: the command, its exit code and ``data``. A
+    reader gone before the end (``| head``) takes what it wanted; the exit code is still the command's."""
+    text = (
+        json.dumps({"command": command, "exit": int(code), "data": data}, ensure_ascii=False, indent=2)
+        if args.json
+        else "\n".join(lines)
+    )
+    try:
+        if text:
+            print(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        quiet_stdout()
     return code
+
+
+def quiet_stdout() -> None:
+    """The reader of standard output went away: what is still to be written goes nowhere."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def complain(message: str) -> None:

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 from collections.abc import Sequence
 
 from madoguchi import __version__
-from madoguchi.cli.core import EXIT_CODES
+from madoguchi.cli.core import EXIT_CODES, quiet_stdout
 from madoguchi.cli.run import RUN
 from madoguchi.errors import ExitCode
 from madoguchi.ops.commands import COMMANDS
@@ -50,9 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code = args.handler(args)
         sys.stdout.flush()
-    except BrokenPipeError:  # `madoguchi status | head -2`: the reader has what it wanted
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return ExitCode.OK
+    except BrokenPipeError:  # `madoguchi audit tail | head -2`: the reader has what it wanted
+        quiet_stdout()
+        return ExitCode.CUT_OFF
     return int(code or 0)
 
 

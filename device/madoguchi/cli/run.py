@@ -1,4 +1,10 @@
-"""``madoguchi run``: the counter daemon (systemd starts this), or only a check of its config file."""
+"""``madoguchi run``: the counter daemon (systemd starts this), or only a check of its config file.
+
+``madoguchi run --simulated`` runs it on any PC, on simulated devices: the config file's counter if
+there is one (else a sample one), its audit record in the user's state directory when the file's
+place is not theirs, its control socket in the user's runtime directory; ``madoguchi press`` and
+``madoguchi show lcd`` then work its buttons and show its LCD.
+"""
 
 from __future__ import annotations
 
@@ -22,12 +28,17 @@ def run(args: argparse.Namespace) -> ExitCode:
     # The daemon's modules (the engine, every device library) load only when the daemon runs.
     from madoguchi.ops.daemon import run_daemon
 
-    return run_daemon(args.config)
+    return run_daemon(args.config, simulated=args.simulated)
 
 
 def options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--validate-config", action="store_true", help="only check the config file; print each problem"
+    )
+    parser.add_argument(
+        "--simulated",
+        action="store_true",
+        help="every device simulated (a PC): the config's counter if the file exists, else a sample one",
     )
 
 

@@ -87,7 +87,8 @@ def parse(data: dict[str, Any], *, text: str | None = None, source: str = "confi
         return Config.model_validate(data)
     except ValidationError as error:
         problems = describe(Config, error, text, data)
-        raise ConfigError(f"{source}: {len(problems)} problem(s)\n" + "\n".join(problems)) from None
+        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+        raise ConfigError(f"{source}: {count}\n" + "\n".join(problems)) from None
 
 
 def load(path: Path = DEFAULT_PATH) -> CommonConfig:

@@ -35,9 +35,9 @@ class HardwareConfig(Section):
     kind: Kind = Field(
         default="auto",
         title="Devices",
-        description="auto: each configured driver where its device is found, else the device's double "
-        "(each fallback is logged); real: at start, a missing device is named on the LCD and waited "
-        "for; simulated: doubles only.",
+        description="real: at start, a missing device is named on the LCD and waited for; auto: the "
+        "same where any real device is found (a double never stands in for a counter's device), and "
+        "every device's double where none is (a PC, said in the journal); simulated: doubles only.",
     )
     camera: CameraConfig = Field(
         default_factory=AutoCameraConfig, title="Camera", description="The camera that sees the visitor."

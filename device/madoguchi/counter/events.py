@@ -13,7 +13,7 @@ import threading
 from collections.abc import Collection, Iterator
 
 from madoguchi.counter.calls import Call
-from madoguchi.counter.state import IDLE_STATES, Event, State
+from madoguchi.counter.state import IDLE_STATES, Event, KeyPress, State
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ class EventQueue:
     """Events and calls for the counter's thread, and the counter's state as other threads see it."""
 
     def __init__(self) -> None:
-        self._queue: queue.SimpleQueue[Event | Call] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[Event | Call | KeyPress] = queue.SimpleQueue()
         # Reentrant, since post() runs in signal handlers.
         self._settled = threading.Condition(threading.RLock())
         self._posted = 0
@@ -32,14 +32,18 @@ class EventQueue:
         self.state = State.STOPPED
         self.stopping = False
         """STOP has been taken: the counter ends its loop once the transaction (if any) has ended."""
+        self.keys_wanted = False
+        """A code is being keyed in: the USB keypad's keys are taken (else they are dropped)."""
 
-    def post(self, event: Event | Call) -> None:
+    def post(self, event: Event | Call | KeyPress) -> None:
         """Queue ``event``; safe from button threads and signal handlers."""
+        if isinstance(event, KeyPress) and not self.keys_wanted:
+            return  # no code is being keyed in: a key means nothing, and a digit is not kept
         with self._settled:
             self._posted += 1
         self._queue.put(event)
 
-    def get(self, timeout: float) -> Event | Call:
+    def get(self, timeout: float) -> Event | Call | KeyPress:
         """The next event, waiting up to ``timeout`` (queue.Empty); call :meth:`handled` after it."""
         return self._noted(self._queue.get(timeout=timeout))
 
@@ -49,7 +53,7 @@ class EventQueue:
             self._handled += 1
             self._settled.notify_all()
 
-    def pending(self) -> Iterator[Event | Call]:
+    def pending(self) -> Iterator[Event | Call | KeyPress]:
         """The events queued so far, without waiting; each counts as handled once taken."""
         while True:
             try:
@@ -80,7 +84,7 @@ class EventQueue:
         with self._settled:
             return self._settled.wait_for(lambda: self.state in states, timeout)
 
-    def _noted(self, event: Event | Call) -> Event | Call:
+    def _noted(self, event: Event | Call) -> Event | Call | KeyPress:
         if event is Event.STOP:
             self.stopping = True
         return event

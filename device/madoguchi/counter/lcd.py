@@ -36,6 +36,8 @@ class Lcd:
         """A message code shown under the transaction's screens (a press answered while busy)."""
         self.shown: list[str] = []
         """Every message code shown in this transaction, once each, in order."""
+        self.last: Image.Image | None = None
+        """The last frame the counter showed (never the camera check's view: that is not drawn here)."""
         self._screen: Screen | None = None
 
     def begin(self) -> None:
@@ -46,7 +48,8 @@ class Lcd:
         self.shown.extend(code for code in codes if code not in self.shown)
 
     def show(self, frame: Image.Image) -> None:
-        """One frame, not kept; a display fault is logged (the counter serves on without it)."""
+        """One frame, not kept to draw again; a display fault is logged (the counter serves on)."""
+        self.last = frame
         try:
             self.display.show(frame)
         except HardwareError as error:

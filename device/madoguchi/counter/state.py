@@ -7,6 +7,7 @@ Like OctoPrint's connection states, each state is listed once and checks read as
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass, field
 
 
 class State(str, enum.Enum):
@@ -52,3 +53,11 @@ class Event(str, enum.Enum):
     MODE = "mode"
     CANCEL = "cancel"
     STOP = "stop"
+
+
+@dataclass(frozen=True)
+class KeyPress:
+    """A key of the USB keypad: "0"-"9", "enter", "backspace" or "escape". Only a code being keyed
+    in takes it (anywhere else it is ignored); a digit is personal data, so it is never shown."""
+
+    key: str = field(repr=False)

@@ -31,6 +31,9 @@ from madoguchi.hardware.scanner import open_sane, open_simulated_scanner
 
 log = logging.getLogger(__name__)
 
+SIMULATED = "simulated:"
+"""How a double's origin begins."""
+
 Opener = Callable[[Any], Opened]
 
 OPENERS: dict[str, dict[str, Opener]] = {
@@ -57,24 +60,47 @@ def make_hardware(hardware: HardwareConfig, *, opened: dict[str, Opened] | None 
     """Open every device as ``hardware.kind`` says; ``Hardware.origin`` records which driver each uses.
 
     ``opened`` holds devices the caller has open already, by name, with their origin: they are used
-    as they are (and left open if another device is missing). Raises DeviceNotFound (kind "real")
-    naming the device and every driver tried and why it failed.
+    as they are (and left open if another device is missing). Raises DeviceNotFound naming a missing
+    device and every driver tried and why it failed: with kind "real", and with kind "auto" on a box
+    where some real device was found, so a double never stands in quietly for a counter's device.
+    Kind "auto" where no real device is found at all (a PC) gives every device's double, and says so.
+    The keypad, optional, is left out (None) where it is missing, with the reason logged.
     """
     opened = opened or {}
+    trying = "real" if hardware.kind == "auto" else hardware.kind
     devices: dict[str, Any] = {}
     origin: dict[str, str] = {}
-    wanted = [name for name in (*DEVICES, "keypad") if getattr(hardware, name) is not None]
-    try:
-        for name in wanted:
-            devices[name], origin[name] = opened.get(name) or open_device(
-                name, hardware.kind, getattr(hardware, name)
-            )
-    except BaseException:
-        for name, device in devices.items():
-            if name not in opened:
-                close_logged(name, device, origin[name])
-        raise
-    return Hardware(**devices, origin=origin)
+    missing: dict[str, DeviceNotFound] = {}
+    for name in (*DEVICES, "keypad"):
+        section = getattr(hardware, name)
+        if section is None:
+            continue
+        try:
+            devices[name], origin[name] = opened.get(name) or open_device(name, trying, section)
+        except DeviceNotFound as error:
+            missing[name] = error
+        except BaseException:
+            _close(devices, origin, opened)
+            raise
+    keypad = missing.pop("keypad", None)
+    if keypad is not None:
+        log.error("keypad: not found, staff key codes in with the buttons: %s", keypad)
+    if not missing:
+        return Hardware(**devices, origin=origin)
+    _close(devices, origin, opened)
+    real = [name for name, where in origin.items() if not where.startswith(SIMULATED)]
+    if hardware.kind == "auto" and not real:
+        reasons = "; ".join(str(error) for error in missing.values())
+        log.warning("no real device found (%s): every device is simulated, as on a PC", reasons)
+        return make_hardware(hardware.model_copy(update={"kind": "simulated"}), opened=opened)
+    raise next(iter(missing.values()))
+
+
+def _close(devices: dict[str, Any], origin: dict[str, str], opened: dict[str, Opened]) -> None:
+    """Close the devices opened here (not those the caller handed in)."""
+    for name, device in devices.items():
+        if name not in opened:
+            close_logged(name, device, origin[name])
 
 
 def make_display(hardware: HardwareConfig) -> Opened:
@@ -89,7 +115,7 @@ def make_printer(hardware: HardwareConfig) -> Opened:
 
 def open_device(name: str, kind: Kind, section: DeviceSection) -> Opened:
     """Device ``name`` from its section: each real driver in turn, else (unless ``kind`` is "real")
-    its double."""
+    its double; a section that names the double (``driver = "file"``...) gets it whatever the kind."""
     if kind != "simulated" and not section.double:
         reasons = []
         for driver in section.drivers:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
+from PIL import Image
 
 from madoguchi.audit import AuditLog
 from madoguchi.config.counter import CounterConfig
@@ -52,6 +53,7 @@ class Appliance:
     :param notifier: systemd's watchdog and when the counter last beat.
     :param models: each model file and its SHA-256, as the engine verified them.
     :param run: the counter's loop, for the thread that serves visitors.
+    :param screen: the last screen the counter drew (words and a score; simulated hardware shows it).
     """
 
     config_file: ConfigFile
@@ -68,4 +70,5 @@ class Appliance:
     notifier: SystemdNotifier
     models: dict[str, str]
     run: Callable[[], None]
+    screen: Callable[[], Image.Image | None]
     started: float = field(default_factory=time.monotonic)

@@ -24,7 +24,7 @@ else:  # pragma: no cover - Python 3.10
 
 SETTABLE = ("threshold", "terminal_id", "mode", "language", "result_seconds")
 """The ``[counter]`` keys ``config set`` may change; each applies without a restart."""
-_NUMBERS = {"threshold": int, "result_seconds": float}
+_NUMBERS = {"threshold": (int, "a whole number"), "result_seconds": (float, "a number")}
 
 
 class ConfigFile:
@@ -50,13 +50,13 @@ def toml_value(key: str, value: str) -> str:
     """``value`` (as typed on the command line) written as a TOML value for ``key``."""
     if key not in SETTABLE:
         raise ConfigError(f"counter.{key}: cannot be set here; settable: {', '.join(SETTABLE)}")
-    kind = _NUMBERS.get(key)
-    if kind is None:
+    if key not in _NUMBERS:
         return json.dumps(value, ensure_ascii=False)  # a TOML basic string
+    kind, what = _NUMBERS[key]
     try:
         return repr(kind(value))
     except ValueError:
-        raise ConfigError(f"counter.{key}: {value!r} is not a {kind.__name__}") from None
+        raise ConfigError(f"counter.{key}: {value!r} is not {what}") from None
 
 
 def with_counter_key(text: str, key: str, value: str) -> str:

@@ -27,6 +27,7 @@ from madoguchi.hardware.factory import make_display, make_hardware
 from madoguchi.ops.control.server import start_control
 from madoguchi.ops.lock import DaemonLock, lock_path
 from madoguchi.ops.root import assemble
+from madoguchi.ops.simulated import simulated_config
 from madoguchi.ops.systemd import SystemdNotifier, configure_logging
 from madoguchi.privacy import harden
 from madoguchi.ui.fonts import find_font
@@ -88,14 +89,17 @@ def _process_age() -> float:
     return uptime - started_ticks / os.sysconf("SC_CLK_TCK")
 
 
-def run_daemon(config_path: Path) -> ExitCode:
-    """Start, serve until SIGTERM or SIGINT, stop cleanly. Returns the process's exit status."""
+def run_daemon(config_path: Path, *, simulated: bool = False) -> ExitCode:
+    """Start, serve until SIGTERM or SIGINT, stop cleanly. Returns the process's exit status.
+    ``simulated``: on simulated devices (:func:`madoguchi.ops.simulated.simulated_config`)."""
     started = time.monotonic()
     configure_logging()
-    log.info("madoguchi %s starting (config %s)", __version__, config_path)
+    log.info(
+        "madoguchi %s starting (config %s%s)", __version__, config_path, ", simulated" if simulated else ""
+    )
     notifier = SystemdNotifier.from_environment()
     try:
-        config = load(config_path)
+        config = simulated_config(config_path) if simulated else load(config_path)
     except MadoguchiError as error:
         log.error("%s", error)
         return ExitCode.CONFIG
@@ -146,7 +150,7 @@ def run_daemon(config_path: Path) -> ExitCode:
         hardware.close()
         audit.close()
         return ExitCode.CONFIG
-    control = start_control(appliance)  # technicians' socket; None if it cannot open
+    control = start_control(appliance, simulated=simulated)  # technicians' socket; None if it cannot open
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         log.info("%s received; stopping", signal.Signals(signum).name)

@@ -29,9 +29,11 @@ from madoguchi.counter.lcd import Lcd
 from madoguchi.counter.outcome import Report
 from madoguchi.counter.recorder import Recorder
 from madoguchi.counter.runner import Engine, TransactionRunner
+from madoguchi.counter.slips import Slips
 from madoguchi.counter.sources import SOURCES
 from madoguchi.counter.sources.base import Locate, ReferenceSource, SourceParts
-from madoguchi.counter.state import Event
+from madoguchi.counter.state import Event, KeyPress
+from madoguchi.document.card_code import CardCodeReader
 from madoguchi.document.locate import locate_photo
 from madoguchi.document.quality import assess as assess_quality
 from madoguchi.document.quality import measure
@@ -57,7 +59,7 @@ def build_sources(
     config: CommonConfig, hardware: Hardware, engine: Any, *, locate: Locate, keypad: Keypad | None
 ) -> dict[str, ReferenceSource]:
     """Each reference source the config offers, by mode, in the registry's order (MODE's)."""
-    parts = SourceParts(hardware.scanner, engine, locate, keypad, config.hardware.kind)
+    parts = SourceParts(hardware.scanner, engine, locate, keypad, config.hardware.kind, CardCodeReader)
     built = {}
     for mode, kind in SOURCES.items():
         settings = config.section(kind.section[0]) if kind.section else None
@@ -132,7 +134,7 @@ def assemble(
         lcd=lcd,
         runner=runner,
         recorder=recorder,
-        printer=hardware.printer,
+        slips=Slips(hardware.printer, recorder, lcd),
         settings=counter_config,
         modes=tuple(sources),
         clock=clock,
@@ -142,6 +144,8 @@ def assemble(
     buttons.when_start = lambda: counter.submit(Event.START)
     buttons.when_mode = lambda: counter.submit(Event.MODE)
     buttons.when_cancel = lambda: counter.submit(Event.CANCEL)
+    if hardware.keypad is not None:
+        hardware.keypad.when_key = lambda key: counter.submit(KeyPress(key))
     checks = DeviceChecks(
         config_path=config_path,
         config=lambda: config_file.config,
@@ -166,4 +170,5 @@ def assemble(
         notifier=notifier,
         models=manifest(models_dir(config.models.dir)),
         run=counter.run,
+        screen=lambda: lcd.last,
     )

@@ -17,6 +17,7 @@ import argparse
 import logging
 import os
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -31,12 +32,13 @@ from madoguchi.counter.outcome import Report
 from madoguchi.engine import FaceEngine
 from madoguchi.errors import ExitCode
 from madoguchi.hardware.scanner import use_sane_test_backend
+from madoguchi.language import LANGUAGES, Language
 from madoguchi.ops.systemd import configure_logging
 from madoguchi.privacy import disable_core_dumps
 from madoguchi.simulate.gallery import save_frames, write_summary
 from madoguchi.simulate.harness import Desk
 from madoguchi.simulate.scenarios import Scenario, chip_scenarios, scenarios
-from madoguchi.synthetic.people import lfw_people, package_people
+from madoguchi.synthetic.people import another_day, lfw_people, package_people
 from madoguchi.ui.messages import say
 
 log = logging.getLogger(__name__)
@@ -46,7 +48,9 @@ JLIS_KEYS = "sample-jlis-public.pem"
 """The public key the sample chip cards are signed under (no secret: the private key is dropped)."""
 
 
-def simulation_config(out: Path, *, capture_seconds: float, jlis_keys: Path | None = None) -> CommonConfig:
+def simulation_config(
+    out: Path, *, capture_seconds: float, jlis_keys: Path | None = None, language: Language = "ja"
+) -> CommonConfig:
     chip = {"enabled": True, "jlis_keys": str(jlis_keys.resolve())} if jlis_keys else {}
     return parse(
         {
@@ -56,6 +60,7 @@ def simulation_config(out: Path, *, capture_seconds: float, jlis_keys: Path | No
                 "threshold": 60,
                 "capture_seconds": capture_seconds,
                 "result_seconds": 2.0,
+                "language": language,
             },
             "hardware": {"kind": "simulated"},
             "storage": {"audit_path": str(out.resolve() / "audit.jsonl")},
@@ -64,12 +69,14 @@ def simulation_config(out: Path, *, capture_seconds: float, jlis_keys: Path | No
     )
 
 
-def open_desk(out: Path, *, capture_seconds: float, jlis_keys: Path | None = None) -> tuple[Desk, float]:
+def open_desk(
+    out: Path, *, capture_seconds: float, jlis_keys: Path | None = None, language: Language = "ja"
+) -> tuple[Desk, float]:
     """Start as the daemon does (models, devices, audit record); the time until the idle screen."""
     started = time.monotonic()
     if "SANE_CONFIG_DIR" not in os.environ:  # scan through SANE's test backend, probe nothing real
         use_sane_test_backend(Path(tempfile.mkdtemp(prefix="madoguchi-sane-")))
-    config = simulation_config(out, capture_seconds=capture_seconds, jlis_keys=jlis_keys)
+    config = simulation_config(out, capture_seconds=capture_seconds, jlis_keys=jlis_keys, language=language)
     desk = Desk(config, FaceEngine.load(config.models.dir))
     return desk, time.monotonic() - started
 
@@ -97,7 +104,14 @@ def rss_mib() -> float:
     return float("nan")
 
 
-def simulate(out: Path, *, lfw: Path | None = None, capture_seconds: float = 1.0, repeat: int = 0) -> dict:
+def simulate(
+    out: Path,
+    *,
+    lfw: Path | None = None,
+    capture_seconds: float = 1.0,
+    repeat: int = 0,
+    language: Language = "ja",
+) -> dict:
     """Run every scenario (then the genuine one ``repeat`` more times); write DIR; return the summary."""
     out.mkdir(parents=True, exist_ok=True)
     disable_core_dumps()  # the sample faces are public, but a core file would still be a face on disk
@@ -105,7 +119,7 @@ def simulate(out: Path, *, lfw: Path | None = None, capture_seconds: float = 1.0
         people = lfw_people(lfw)
     else:
         genuine, impostor = package_people()
-        people = (genuine, genuine, impostor)
+        people = (genuine, another_day(genuine), impostor)  # the camera's is not the card's picture
     issuer = rsa.generate_private_key(65537, 2048)  # the sample cards' "J-LIS" key, for this run only
     jlis_keys = out / JLIS_KEYS
     jlis_keys.write_bytes(
@@ -113,7 +127,7 @@ def simulate(out: Path, *, lfw: Path | None = None, capture_seconds: float = 1.0
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
     )
-    desk, cold_start = open_desk(out, capture_seconds=capture_seconds, jlis_keys=jlis_keys)
+    desk, cold_start = open_desk(out, capture_seconds=capture_seconds, jlis_keys=jlis_keys, language=language)
     desk.frames[0].save(out / IDLE_FRAME)
     scripted = scenarios(*people) + chip_scenarios(*people, issuer)
     entries, timings = [], []
@@ -165,6 +179,7 @@ def _entry(
         "outcome": result.code,
         "messages": list(report.shown),
         "messages_ja": [say(code, "ja") for code in report.shown],
+        "messages_en": [say(code, "en") for code in report.shown],
         "notes": list(result.notes),
         "slip_printed": report.slip_printed,
         "extra_transactions": extra,
@@ -177,7 +192,15 @@ def _entry(
 def _command(args: argparse.Namespace) -> ExitCode:
     configure_logging(verbose=args.verbose)
     lfw = args.lfw_dir if args.lfw else None
-    summary = simulate(args.out, lfw=lfw, capture_seconds=args.capture_seconds, repeat=args.repeat)
+    if lfw is not None and not (lfw / "pairs.txt").is_file():
+        print(
+            f"--lfw: no LFW at {lfw} (pairs.txt and images/); give --lfw-dir, or leave out --lfw",
+            file=sys.stderr,
+        )
+        return ExitCode.USAGE
+    summary = simulate(
+        args.out, lfw=lfw, capture_seconds=args.capture_seconds, repeat=args.repeat, language=args.lang
+    )
     for entry in summary["transactions"]:
         score = "-" if entry["score"] is None else f"{entry['score']:.1f}"
         print(f"{entry['transaction']:>4}  {entry['scenario']:<22} {entry['outcome']:<22} score {score}")
@@ -205,6 +228,9 @@ def configure(command: argparse.ArgumentParser) -> None:
     command.add_argument("--capture-seconds", type=float, default=1.0, help="camera window (default 1.0)")
     command.add_argument(
         "--repeat", type=int, default=0, help="then run N genuine visitors and print the median"
+    )
+    command.add_argument(
+        "--lang", choices=LANGUAGES, default="ja", help="of the screens and slips (default ja)"
     )
     command.add_argument("-v", "--verbose", action="store_true", help="log every state change")
     command.set_defaults(handler=_command)

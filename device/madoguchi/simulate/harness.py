@@ -167,7 +167,9 @@ class Desk:
         """Key in ``digits`` at the code screen as staff would: for each digit MODE until it shows,
         then START; START again sends (unless ``confirm`` is False). The events go straight to the
         counter, as the buttons' callbacks post them: :meth:`press` holds each mock pin past the
-        debounce time, which for some eighty presses is needless seconds."""
+        debounce time, which for some eighty presses is needless seconds. It waits for the code
+        screen first, as staff do: a press while the card's front is read is answered as busy."""
+        self.wait_for(State.ENTERING_CODE)
         for digit in digits:
             for _ in range(int(digit) + 1):  # blank → 0 → 1 …
                 self.counter.submit(Event.MODE)

@@ -20,7 +20,7 @@ from madoguchi.simulate.harness import Desk
 from madoguchi.synthetic.cards import sample_card_page
 from madoguchi.synthetic.forms import sample_form
 from madoguchi.synthetic.frames import swaying_frames
-from madoguchi.synthetic.people import Person
+from madoguchi.synthetic.people import Person, another_day
 
 Step = Callable[[Desk], None]
 
@@ -104,7 +104,7 @@ def scenarios(genuine_card: Person, genuine_live: Person, impostor: Person) -> l
         Scenario(
             "form_genuine",
             "申請時来庁: MODE pressed, an application form scanned, its applicant at the camera",
-            _then(_visit(sample_form(impostor), impostor), _mode("form")),
+            _then(_visit(sample_form(impostor), another_day(impostor, seed=1)), _mode("form")),
             restore=_mode("card"),
         ),
         Scenario("blank_page", "nothing on the scanner", _visit(None, genuine_live)),

@@ -61,6 +61,46 @@ def package_people() -> tuple[Person, Person]:
     return genuine, hopper
 
 
+def another_day(person: Person, seed: int = 0) -> Person:
+    """``person`` as a camera sees them on another day than their ID photo was taken: turned a
+    little the other way (mirrored, as a head's two sides differ), another light (brighter or
+    dimmer, warmer or cooler, from one side), tilted and a little softer, so a genuine visitor of
+    the package's samples scores as in the field, not a copy's 100."""
+    rng = np.random.default_rng([seed, 31])
+    rgb = np.asarray(person.image.convert("RGB"), dtype=np.float32)[:, ::-1] / 255.0
+    height, width = rgb.shape[:2]
+    gain = rng.uniform(0.75, 0.9) if rng.integers(2) else rng.uniform(1.1, 1.25)
+    cast = np.array([1.0 + rng.uniform(0.04, 0.08), 1.0, 1.0 - rng.uniform(0.04, 0.08)])[
+        :: rng.choice((1, -1))
+    ]
+    side = np.linspace(1.0 - rng.uniform(0.15, 0.25), 1.0, width)[:: rng.choice((1, -1))]
+    lit = np.clip(rgb ** rng.uniform(0.85, 1.15) * gain * cast * side[None, :, None], 0.0, 1.0)
+    near, far = rng.uniform(0.10, 0.16) * height, rng.uniform(0.12, 0.2) * width  # a head turned aside
+    square = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
+    turned = np.float32([[far, near], [width, 0], [width, height], [far, height - near]])
+    if rng.integers(2):
+        turned = np.float32([[0, 0], [width - far, near], [width - far, height - near], [0, height]])
+    turn = cv2.getPerspectiveTransform(square, turned)
+    view = cv2.warpPerspective(
+        (lit * 255).astype(np.uint8), turn, (width, height), borderMode=cv2.BORDER_REPLICATE
+    )
+    view = _another_expression(view, person.portrait, rng)
+    view = cv2.GaussianBlur(view, (0, 0), rng.uniform(0.8, 1.4))
+    x0, y0, x1, y1 = person.portrait
+    return Person(Image.fromarray(view), (width - x1, y0, width - x0, y1))
+
+
+def _another_expression(rgb: np.ndarray, portrait: Box, rng: np.random.Generator) -> np.ndarray:
+    """A smooth, random displacement of the face's features (a few per cent of the head's width):
+    another expression, another year, as a second photograph of the same face differs from the first."""
+    height, width = rgb.shape[:2]
+    head = portrait[2] - portrait[0]
+    grid = rng.normal(0.0, 1.0, (2, 5, 5)).astype(np.float32)
+    field = [cv2.resize(g, (width, height), interpolation=cv2.INTER_CUBIC) * 0.065 * head for g in grid]
+    xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
+    return cv2.remap(rgb, xs + field[0], ys + field[1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
 def lfw_people(root: Path) -> tuple[Person, Person, Person]:
     """From LFW's pairs.txt: the first same-person pair (card, camera) and another person."""
     lines = (root / "pairs.txt").read_text().splitlines()

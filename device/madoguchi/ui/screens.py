@@ -117,22 +117,24 @@ def digits_screen(
     look: Look = DEFAULT_LOOK,
 ) -> Image.Image:
     """Staff keying in a code with the buttons: ``digits`` ("_" for a blank) in ``groups``, the
-    digit at ``cursor`` in reverse; ``cursor == len(digits)`` is the confirmation step. ``prompt``
-    and ``hint`` are message codes."""
+    digit at ``cursor`` in reverse; ``cursor == len(digits)`` is the confirmation step. ``prompt``,
+    ``hint`` and ``notice`` are message codes; a notice (what was read, what to do next) takes the
+    hint's place above the digits: the screen is small and it is the more urgent."""
     column = _column(look)
     language = look.language
     confirming = cursor >= len(digits)
     column.footer(say("digits_confirm" if confirming else "digits_keys", language), size=12, ink=MUTED)
     column.band(say(prompt, language), fill=BUSY, ink=PAPER, size=20)
     column.gap(6)
-    if hint is not None:
+    if notice is not None:
+        column.text(say(notice, language), size=13, ink=PROBLEM)
+    elif hint is not None:
         column.text(say(hint, language), size=13, ink=MUTED)
     column.gap(8)
     start = 0
     for size in groups:
         _digit_row(column, digits[start : start + size], cursor - start, confirming)
         start += size
-    _notice(column, notice, language)
     return column.image
 
 

@@ -41,7 +41,34 @@ class Progress(Protocol):
 class Keypad(Protocol):
     """Staff key in digits (:class:`madoguchi.counter.keypad.Keypad`); CANCEL raises Cancelled."""
 
-    def ask(self, prompt: str, length: int, *, groups: tuple[int, ...], hint: str | None = None) -> str: ...
+    def ask(
+        self,
+        prompt: str,
+        length: int,
+        *,
+        groups: tuple[int, ...],
+        hint: str | None = None,
+        prefill: bytes | bytearray | None = None,
+        notice: str | None = None,
+    ) -> str: ...
+
+
+class CodeRead(Protocol):
+    """A code read from a card's face (:class:`madoguchi.document.card_code.CardCodeRead`): its
+    ASCII digits, "_" where a field was not sure; used in a ``with`` block, which wipes them."""
+
+    digits: bytearray
+
+    @property
+    def sure(self) -> bool: ...
+    def __enter__(self) -> CodeRead: ...
+    def __exit__(self, *exc: object) -> None: ...
+
+
+class CodeReader(Protocol):
+    """Reads a code printed on a card's face from a scanned page (OCR, in memory)."""
+
+    def read(self, page_rgb: np.ndarray, *, dpi: int) -> CodeRead: ...
 
 
 Locate = Callable[..., Any]
@@ -66,13 +93,16 @@ class ReferenceSource(Protocol):
 @dataclass(frozen=True)
 class SourceParts:
     """What the composition root offers a source to be built from. ``keypad`` is None where nobody
-    keys anything in (the self-test run without the daemon): such sources are checked, never used."""
+    keys anything in (the self-test run without the daemon): such sources are checked, never used.
+    ``code_reader`` opens the card-face reader (its libraries load only then); MadoguchiError when
+    it cannot be had here."""
 
     scanner: Scanner
     engine: Any
     locate: Locate
     keypad: Keypad | None
     hardware_kind: str
+    code_reader: Callable[[], CodeReader]
 
 
 @dataclass(frozen=True)

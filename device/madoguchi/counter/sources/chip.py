@@ -1,15 +1,20 @@
 """The photo in a My Number card's IC chip, opened with 照合番号B keyed in by staff: the ``chip`` mode.
 
 Which key: only the My Number card (個人番号カード) is served at the counter. Its 照合番号B is
-printed on the card's front (birth date, expiry year, security code); staff holding the card key
-it in (:class:`madoguchi.counter.keypad.Keypad`), confirm it with START, and only then is it sent,
-once. Nothing is guessed or prefilled. Passports (MRZ) and residence cards (card number) need
-letters, which three buttons cannot key in sensibly; :class:`~madoguchi.chip.ChipReader` reads them
-for callers that have the key.
+printed on the card's front (birth date, expiry year, security code). With ``read_code = "scan"``
+(the default) the front is scanned first and the code read from it (:mod:`madoguchi.document.card_code`,
+Tesseract in memory): a field the reader is not sure of stays blank. Staff then see the code on the
+LCD (:class:`madoguchi.counter.keypad.Keypad`), key in what is blank (USB keypad, or the three
+buttons), confirm it with START, and only then is it sent, once: no code goes out that was neither
+read surely nor keyed in, and none unconfirmed. A page with no card, a scanner that is gone or no
+Tesseract on the box leaves every digit blank, as with ``read_code = "keys"``. Passports (MRZ) and
+residence cards (card number) need letters; :class:`~madoguchi.chip.ChipReader` reads them for
+callers that have the key.
 
-The code lives in this call only: the keypad zeroes its buffer, the key object is dropped as soon as
-the card has been read, and neither is logged (Python strings cannot be zeroed; they are left to the
-garbage collector, which the transaction's end runs).
+The code lives in this call only: the scanned page is wiped once read, the reader's and the
+keypad's buffers are zeroed, the key object is dropped as soon as the card has been read, and none
+of them is logged (Python strings cannot be zeroed; they are left to the garbage collector, which
+the transaction's end runs).
 """
 
 from __future__ import annotations
@@ -25,9 +30,10 @@ from madoguchi.chip.reader import ChipReader
 from madoguchi.chip.simulated import READER_NAME, EmulatedDesk
 from madoguchi.chip.transport import PcscReader
 from madoguchi.counter.outcome import SourceDetail
-from madoguchi.counter.sources.base import Keypad, Progress, SourceKind, SourceParts
+from madoguchi.counter.sources.base import CodeReader, Keypad, Progress, SourceKind, SourceParts
 from madoguchi.counter.state import State
-from madoguchi.errors import ConfigError, MadoguchiError
+from madoguchi.errors import ConfigError, HardwareError, MadoguchiError
+from madoguchi.hardware.base import Scanner
 from madoguchi.language import Text
 from madoguchi.privacy import TransactionMemory
 from madoguchi.section import AbsolutePath, Section
@@ -81,6 +87,19 @@ class ChipConfig(Section):
         ge=1.0,
         le=120.0,
     )
+    read_code: Literal["scan", "keys"] = Field(
+        default="scan",
+        title="照合番号B",
+        description="scan: the card's front is scanned and the code read from it, for staff to confirm "
+        "(what cannot be read surely is keyed in); keys: staff key it all in.",
+    )
+    face_dpi: int = Field(
+        default=300,
+        title="Card front resolution",
+        description="DPI the card's front is scanned at.",
+        ge=200,
+        le=600,
+    )
 
     def simulated(self, hardware_kind: str) -> bool:
         """Whether the reader is the emulated one for ``hardware_kind`` ("auto", "real", "simulated")."""
@@ -97,19 +116,39 @@ class ChipSource:
     mode = "chip"
     rescannable = False
 
-    def __init__(self, reader: ChipReader, keypad: Keypad | None) -> None:
+    def __init__(
+        self,
+        reader: ChipReader,
+        keypad: Keypad | None,
+        *,
+        scanner: Scanner | None = None,
+        code_reader: CodeReader | None = None,
+        dpi: int = 300,
+    ) -> None:
         self.reader = reader
         self.keypad = keypad
+        self.scanner = scanner
+        self.code_reader = code_reader
+        self.dpi = dpi
         self._verified: bool | None = None
 
     def acquire(self, memory: TransactionMemory, progress: Progress) -> np.ndarray:
         self._verified = None
         if self.keypad is None:
             raise MadoguchiError("this IC chip source was built to be checked, not to read cards")
+        prefill, notice = self._read_front(memory, progress)
         progress.enter(State.ENTERING_CODE)
-        code = self.keypad.ask(
-            "chip_code_prompt", sum(KEY_B_GROUPS), groups=KEY_B_GROUPS, hint="chip_code_prompt_hint"
-        )
+        try:
+            code = self.keypad.ask(
+                "chip_code_prompt",
+                sum(KEY_B_GROUPS),
+                groups=KEY_B_GROUPS,
+                hint="chip_code_prompt_hint",
+                prefill=prefill,
+                notice=notice,
+            )
+        finally:
+            prefill[:] = bytes(len(prefill))
         key = MyNumberKeyB(code[:6], code[6:10], code[10:])
         del code
         progress.step(State.READING, "reading_chip", "reading_chip_hint")
@@ -122,6 +161,28 @@ class ChipSource:
         log.info("chip photo from a %s card; signature %s (%s)", photo.document, photo.verified, photo.detail)
         return image
 
+    def _read_front(self, memory: TransactionMemory, progress: Progress) -> tuple[bytearray, str | None]:
+        """The code as read from the card's front ("_" where unsure) and what the entry screen says
+        of it; all blank, and said so, when it could not be read at all."""
+        blank = bytearray(b"_" * sum(KEY_B_GROUPS))
+        if self.code_reader is None or self.scanner is None:
+            return blank, None
+        progress.step(State.SCANNING, "scanning_card_code", "scanning_card_code_hint")
+        try:
+            page = memory.keep(self.scanner.scan(dpi=self.dpi))
+        except HardwareError as error:  # the chip is still readable: the code is keyed in
+            log.warning("card front not scanned (%s): the code is keyed in", error)
+            return blank, "chip_code_unread"
+        try:
+            with self.code_reader.read(page, dpi=self.dpi) as read:
+                digits = bytearray(read.digits)
+                sure = read.sure
+        finally:
+            memory.release(page)
+        if sure:
+            return digits, "chip_code_read"
+        return digits, "chip_code_partial" if digits.strip(b"_") else "chip_code_unread"
+
     def detail(self) -> SourceDetail:
         check = {True: "chip_verified", False: "chip_not_verified", None: "chip_unchecked"}[self._verified]
         return SourceDetail(
@@ -131,7 +192,8 @@ class ChipSource:
     def check(self) -> str:
         """The IC reader is attached and the trust anchors load; no card is read."""
         anchors = f"{len(self.reader.jlis_keys)} J-LIS keys, {len(self.reader.cscas)} CSCA certificates"
-        return f"{self.reader.check()}; {anchors}"
+        front = "code read from the card's front" if self.code_reader is not None else "code keyed in"
+        return f"{self.reader.check()}; {anchors}; {front}"
 
 
 def make_reader(settings: ChipConfig, hardware_kind: str) -> ChipReader:
@@ -154,7 +216,16 @@ def make_reader(settings: ChipConfig, hardware_kind: str) -> ChipReader:
 def _build(settings: ChipConfig, parts: SourceParts) -> ChipSource | None:
     if not settings.enabled:
         return None
-    return ChipSource(make_reader(settings, parts.hardware_kind), parts.keypad)
+    code_reader = None
+    if settings.read_code == "scan":
+        try:
+            code_reader = parts.code_reader()
+        except MadoguchiError as error:  # e.g. no Tesseract on this box: staff key the code in
+            log.warning("chip: the card's front cannot be read here (%s): the code is keyed in", error)
+    reader = make_reader(settings, parts.hardware_kind)
+    return ChipSource(
+        reader, parts.keypad, scanner=parts.scanner, code_reader=code_reader, dpi=settings.face_dpi
+    )
 
 
 _TRY_AGAIN = Text(
@@ -177,16 +248,36 @@ CHIP = SourceKind(
     messages={
         "mode_chip": Text("ICチップ（マイナンバーカード）", "IC chip (My Number card)"),
         "place_chip": Text(
-            "カードをICカードリーダーに置き、開始ボタンを押して照合番号Bを入力してください",
-            "Put the card on the IC reader, press START and key in its code B",
+            "カードの表面を下にしてスキャナーに置き、開始ボタンを押してください（照合番号Bを読み取り、"
+            "ICチップを読みます）",
+            "Place the card face down on the scanner and press START (its code B is read, then its chip)",
         ),
         "chip_code_prompt": Text("照合番号Bの入力", "Card code B"),
         "chip_code_prompt_hint": Text(
             "カード表面の生年月日6桁・有効期限の西暦4桁・セキュリティコード4桁",
             "Birth date YYMMDD, expiry year YYYY, security code (card front)",
         ),
+        "scanning_card_code": Text("カード表面を読み取っています", "Reading the card's front"),
+        "scanning_card_code_hint": Text(
+            "照合番号Bを読み取ります。カードの表面を下にしてスキャナーに置いてください",
+            "Reading its code B: place the card face down on the scanner",
+        ),
+        "chip_code_read": Text(
+            "カード表面から読み取りました。確かめて、開始ボタンで送信してください",
+            "Read from the card's front: check it, then START sends it",
+        ),
+        "chip_code_partial": Text(
+            "読み取れなかった数字を入力してください", "Key in the digits that could not be read"
+        ),
+        "chip_code_unread": Text(
+            "カード表面から読み取れませんでした。照合番号Bを入力してください",
+            "The card's front could not be read: key in code B",
+        ),
         "reading_chip": Text("ICチップを読み取り中です", "Reading the IC chip"),
-        "reading_chip_hint": Text("カードをリーダーから動かさないでください", "Keep the card on the reader"),
+        "reading_chip_hint": Text(
+            "カードをICカードリーダーに置いて、読み取りが終わるまで動かさないでください",
+            "Put the card on the IC reader and keep it there until it has been read",
+        ),
         # the photo's signature, beside the score
         "chip_verified": Text("ICチップ写真：署名を確認しました", "IC chip photo, signature verified"),
         "chip_not_verified": Text(

@@ -2,7 +2,7 @@
 
     madoguchi status | selftest | camera-check | print-test | scan-test
               | config show|validate|set | logs | version | privacy-check
-              | audit verify|tail|head|setup-key            (press: simulated hardware, socket only)
+              | audit verify|tail|head|setup-key | press | show lcd   (the last two: simulated hardware)
 
 :data:`COMMANDS` is the registry the command line and the daemon's control socket both read: a
 command with a ``request`` is served by the daemon. (``madoguchi run``, the daemon itself, is the
@@ -21,6 +21,7 @@ from madoguchi.ops.commands.print_test import PRINT_TEST
 from madoguchi.ops.commands.privacy_check import PRIVACY_CHECK
 from madoguchi.ops.commands.scan_test import SCAN_TEST
 from madoguchi.ops.commands.selftest import SELFTEST
+from madoguchi.ops.commands.show_lcd import SHOW_LCD
 from madoguchi.ops.commands.status import STATUS
 from madoguchi.ops.commands.version import VERSION
 
@@ -41,6 +42,7 @@ COMMANDS: tuple[Command, ...] = (
     AUDIT_HEAD,
     AUDIT_SETUP_KEY,
     PRESS,
+    SHOW_LCD,
 )
 
 SERVED: dict[str, Command] = {command.request: command for command in COMMANDS if command.request}

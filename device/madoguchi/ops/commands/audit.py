@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -28,16 +29,54 @@ from madoguchi.audit.seal import (
     setup_key,
 )
 from madoguchi.audit.state import state_path
+from madoguchi.cli.core import language
 from madoguchi.config import load
-from madoguchi.errors import ExitCode, MadoguchiError
+from madoguchi.errors import ConfigError, ExitCode, MadoguchiError
+from madoguchi.language import Text
 from madoguchi.ops.commands.base import Command
 from madoguchi.ui.slip import render_key_slip
 
+KEY_WORDS = {
+    "title": Text(
+        "{path} の監査記録の検証鍵（鍵ID {id}）", "Audit verification key for {path} (key id {id})."
+    ),
+    "keep": Text(
+        "いま端末台帳に記録してください。この鍵は本機に残らず、二度と表示されません。",
+        "Write it in this counter's fleet record now: it is not kept on this box, and not shown again.",
+    ),
+    "verify": Text(
+        "後で記録を確かめるとき: madoguchi audit verify --key -（鍵を貼り付け）",
+        "Check the record later with: madoguchi audit verify --key -   (and paste the key)",
+    ),
+    "restart": Text(
+        "封印を始めるには、デーモンを再起動してください（systemctl restart madoguchi）。",
+        "Restart the daemon (systemctl restart madoguchi) for it to start sealing.",
+    ),
+}
+"""What setup-key says around the key (the key itself is the same in any language)."""
+
 
 def _audit_path(args: argparse.Namespace) -> Path:
+    """``--path``, else the record the config names; ConfigError (said, exit 78) when the config
+    cannot be read, e.g. by a technician outside its group: ``--path`` then names the record."""
     if args.path is not None:
         return args.path
     return load(args.config).storage.audit_path
+
+
+def _with_record(
+    command: Callable[[argparse.Namespace], ExitCode],
+) -> Callable[[argparse.Namespace], ExitCode]:
+    """``command``, or what stopped it reading the config file, said in one line."""
+
+    def run(args: argparse.Namespace) -> ExitCode:
+        try:
+            return command(args)
+        except ConfigError as error:
+            print(f"{error}\n(give the audit record itself with --path)", file=sys.stderr)
+            return ExitCode.CONFIG
+
+    return run
 
 
 def _verify_command(args: argparse.Namespace) -> ExitCode:
@@ -145,8 +184,9 @@ def _setup_key_command(args: argparse.Namespace) -> ExitCode:
         return ExitCode.FAILED
     _mark_install(files, path, args.marker)
     key = parse_verification_key(payload)
-    print(f"Audit verification key for {path} (key id {EpochKeys(key).id}).")
-    print("Write it in this counter's fleet record now: it is not kept on this box, and not shown again.")
+    said = language(args)
+    print(KEY_WORDS["title"](said).format(path=path, id=EpochKeys(key).id))
+    print(KEY_WORDS["keep"](said))
     print()
     print(payload)
     print(" ".join(payload[i : i + 8] for i in range(len(payload) - 64, len(payload), 8)))
@@ -160,8 +200,8 @@ def _setup_key_command(args: argparse.Namespace) -> ExitCode:
         except MadoguchiError as error:
             print(f"setup-key: the setup slip was not printed: {error}", file=sys.stderr)
             return ExitCode.FAILED
-    print("Check the record later with: madoguchi audit verify --key -   (and paste the key)")
-    print("Restart the daemon (systemctl restart madoguchi) for it to start sealing.")
+    print(KEY_WORDS["verify"](said))
+    print(KEY_WORDS["restart"](said))
     return ExitCode.OK
 
 
@@ -291,21 +331,21 @@ AUDIT_VERIFY = Command(
     help="check every line, the hash chain and the state beside it, and with --key every seal; "
     "exit 1 on any problem (a missing, cut or replaced record included)",
     options=_verify_options,
-    run=_verify_command,
+    run=_with_record(_verify_command),
 )
 AUDIT_TAIL = Command(
-    name="audit tail", help="print the last records", options=_tail_options, run=_tail_command
+    name="audit tail", help="print the last records", options=_tail_options, run=_with_record(_tail_command)
 )
 AUDIT_HEAD = Command(
     name="audit head",
     help="print the last transaction number and the head hash (as slips print them) for fleet tools",
     options=_path_options,
-    run=_head_command,
+    run=_with_record(_head_command),
 )
 AUDIT_SETUP_KEY = Command(
     name="audit setup-key",
     help="at install: make the sealing key and print its verification key once (text and QR code); "
     "the verification key is not kept on the box",
     options=_setup_key_options,
-    run=_setup_key_command,
+    run=_with_record(_setup_key_command),
 )

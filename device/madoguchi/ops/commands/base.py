@@ -125,6 +125,7 @@ def refused(
 GROUPS = {
     "config": "show, validate or change the counter's settings",
     "audit": "read, check and witness the audit record",
+    "show": "simulated hardware only: show what a device shows",
 }
 """Commands typed as two words ("config set"), and what their first word is for."""
 

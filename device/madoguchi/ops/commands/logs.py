@@ -1,4 +1,5 @@
-"""``madoguchi logs``: the daemon's journal lines (they carry no biometric data)."""
+"""``madoguchi logs``: the daemon's journal lines (they carry no biometric data), or where to look
+when the daemon is not run by systemd (started by hand, its lines go to the terminal it runs in)."""
 
 from __future__ import annotations
 
@@ -8,19 +9,52 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
-from madoguchi.cli.core import emit
+from madoguchi.cli.core import emit, language
 from madoguchi.errors import ExitCode
+from madoguchi.language import Text
 from madoguchi.ops.commands.base import Command
+
+UNIT = "madoguchi.service"
+BY_HAND = Text(
+    "手動で起動したデーモンの記録は、起動した端末（標準エラー）に出ています",
+    "a daemon started by hand writes its lines to the terminal it runs in (stderr)",
+)
+WORDS = {
+    "no_journal": Text("この機械には systemd のジャーナルがありません", "No systemd journal here"),
+    "no_unit": Text(f"{UNIT} はこの機械に組み込まれていません", f"{UNIT} is not installed here"),
+}
+
+
+def _unit_installed(systemctl: str) -> bool:
+    result = subprocess.run(
+        [systemctl, "show", UNIT, "--property=LoadState", "--value"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.stdout.strip() == "loaded"
+
+
+def _elsewhere(args: argparse.Namespace, why: str) -> ExitCode:
+    """No journal holds the daemon's lines: say why, and where they are."""
+    said = language(args)
+    line = f"{WORDS[why](said)}: {BY_HAND(said)}"
+    return emit(args, LOGS.name, ExitCode.FAILED, {"error": why, "message": line}, [line])
 
 
 def run(args: argparse.Namespace) -> ExitCode:
-    journalctl = shutil.which("journalctl")
-    if journalctl is None:
+    journalctl, systemctl = shutil.which("journalctl"), shutil.which("systemctl")
+    if journalctl is None or systemctl is None or not Path("/run/systemd/system").is_dir():
         return emit(
-            args, LOGS.name, ExitCode.FAILED, {"error": "no journalctl"}, ["journalctl is not installed"]
+            args, LOGS.name, ExitCode.FAILED, {"error": "no journal"}, [WORDS["no_journal"](language(args))]
         )
-    command = [journalctl, "-u", "madoguchi", "--no-pager", "-n", str(args.lines)]
+    if not _unit_installed(systemctl):
+        return emit(
+            args, LOGS.name, ExitCode.FAILED, {"error": "no unit"}, [WORDS["no_unit"](language(args))]
+        )
+    command = [journalctl, "-u", UNIT, "--no-pager", "-n", str(args.lines)]
     command += ["-o", "json" if args.json else "short-iso"]
     if args.since:
         command += ["--since", args.since]

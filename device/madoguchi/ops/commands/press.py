@@ -1,12 +1,18 @@
-"""Simulated hardware only: press a button of the simulated desk over the socket, after laying a page
-on the scanner and putting frames before the camera (image files), as gpiozero's mock pins would.
+"""``madoguchi press start|mode|cancel``: simulated hardware only: press a button of the simulated desk,
+after laying a page on the scanner and putting frames before the camera (image files), as
+gpiozero's mock pins would. ``--sample genuine`` (or ``impostor``) brings a visitor from the package's
+sample images (public-domain photographs), written for the daemon into a private temporary directory
+and removed after the press.
 
-The tests and ``madoguchi simulate``'s users drive a daemon started on simulated hardware this way;
-a daemon on real devices refuses it (``not_allowed``).
+Newcomers drive a daemon started with ``madoguchi run --simulated`` this way, and so do the tests; a
+daemon on real devices refuses it (``not_allowed``).
 """
 
 from __future__ import annotations
 
+import argparse
+import tempfile
+from pathlib import Path
 from typing import Literal
 
 from PIL import Image
@@ -14,9 +20,10 @@ from pydantic import Field
 
 from madoguchi.counter.calls import Call
 from madoguchi.counter.state import Event
-from madoguchi.errors import ProtocolError
+from madoguchi.errors import ExitCode, ProtocolError
+from madoguchi.language import Language, Text
 from madoguchi.ops.appliance import Appliance
-from madoguchi.ops.commands.base import Command, Peer
+from madoguchi.ops.commands.base import Command, Peer, through_daemon
 from madoguchi.ops.control.protocol import Answer, Arguments
 
 WAIT_S = 300.0
@@ -86,6 +93,62 @@ def handle(appliance: Appliance, arguments: PressArguments, _peer: Peer) -> Pres
     )
 
 
+WORDS = {
+    "pressed": Text("ボタンを押しました", "pressed"),
+    "last": Text("最後の照合", "last transaction"),
+    "none": Text("まだありません", "none yet"),
+}
+
+
+def render(data: PressAnswer, language: Language) -> tuple[ExitCode, list[str]]:
+    last = (
+        f"#{data.last_transaction} {data.outcome} ({data.threshold})"
+        if data.last_transaction
+        else WORDS["none"](language)
+    )
+    return ExitCode.OK, [
+        f"{WORDS['pressed'](language)}: {data.button.upper()}; {WORDS['last'](language)}: {last}"
+    ]
+
+
+def sample_visitor(kind: str, directory: Path) -> dict[str, object]:
+    """A card page and camera frames for ``kind`` ("genuine": the card's holder at the camera;
+    "impostor": someone else), as PNG files in ``directory``."""
+    # The sample images' libraries (OpenCV, scikit-image) load only for a sample press: the other
+    # commands start at once.
+    from madoguchi.synthetic.cards import sample_card_page
+    from madoguchi.synthetic.frames import swaying_frames
+    from madoguchi.synthetic.people import another_day, package_people
+
+    genuine, impostor = package_people()
+    page = directory / "card.png"
+    Image.fromarray(sample_card_page(genuine)).save(page)
+    frames = []
+    for index, frame in enumerate(swaying_frames(another_day(genuine) if kind == "genuine" else impostor)):
+        frames.append(str(directory / f"frame-{index}.png"))
+        Image.fromarray(frame).save(frames[-1])
+    return {"page": str(page), "frames": frames}
+
+
+def run(args: argparse.Namespace) -> ExitCode:
+    if args.sample is None:
+        return through_daemon(PRESS, args)
+    with tempfile.TemporaryDirectory(prefix="madoguchi-press-") as directory:
+        Path(directory).chmod(0o700)
+        vars(args).update(sample_visitor(args.sample, Path(directory)))
+        return through_daemon(PRESS, args)
+
+
+def options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("button", choices=("start", "mode", "cancel"))
+    parser.add_argument("--page", help='an image file laid on the scanner first ("": an empty glass)')
+    parser.add_argument(
+        "--frame", dest="frames", action="append", default=[], help="an image the camera sees"
+    )
+    parser.add_argument("--sample", choices=("genuine", "impostor"), help="a sample visitor and their card")
+    parser.add_argument("--wait", action="store_true", help="answer once the counter has acted on it")
+
+
 PRESS = Command(
     name="press",
     help="simulated hardware only: press START, MODE or CANCEL",
@@ -93,4 +156,7 @@ PRESS = Command(
     arguments=PressArguments,
     answer=PressAnswer,
     handle=handle,
+    render=render,
+    options=options,
+    run=run,
 )

@@ -13,7 +13,7 @@ from madoguchi.errors import ExitCode, Refused, Unavailable
 from madoguchi.language import Language, Text
 from madoguchi.ops.commands.base import Command
 from madoguchi.ops.commands.status import STATUS, StatusAnswer
-from madoguchi.ops.control import client
+from madoguchi.ops.control import client, socket_path
 from madoguchi.ops.privacy_check import PROMISES, Report, check, systemd_main_pid
 
 HOLDS = Text("守られている", "holds")
@@ -23,7 +23,12 @@ VERDICT = {
     True: Text("すべての約束が守られています", "Every promise holds"),
     False: Text("守られていない約束があります", "A promise does not hold"),
 }
-NO_DAEMON = Text("動作中のデーモンが見つかりません", "no running daemon found")
+NO_DAEMON = Text(
+    "動作中のデーモンが見つかりません。制御ソケット {socket} に応答がなく、"
+    "systemd にも動作中の madoguchi.service がありません",
+    "No running daemon found: nothing answers on the control socket {socket}, "
+    "and systemd runs no madoguchi.service",
+)
 SHOWN = 40
 """Findings listed per promise in words; --json lists all."""
 
@@ -64,7 +69,7 @@ def run(args: argparse.Namespace) -> ExitCode:
     found = find_daemon(args.socket)
     pid = args.pid if args.pid is not None else found.pid
     if pid is None:
-        message = f"{NO_DAEMON(said)} ({found.source})"
+        message = NO_DAEMON(said).format(socket=args.socket or socket_path())
         print(
             json.dumps({"exit": int(ExitCode.UNAVAILABLE), "error": message}, ensure_ascii=False)
             if args.json

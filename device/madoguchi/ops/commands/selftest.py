@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 
-from madoguchi.cli.core import complain, language
+from madoguchi.cli.core import complain, language, say
 from madoguchi.config import load
 from madoguchi.counter.calls import Call
 from madoguchi.errors import ConfigError, ExitCode, MadoguchiError, Refused, Unavailable
@@ -22,6 +22,21 @@ DIRECT = Text(
     "デーモンが動いていないため、機器を直接確認します",
     "the daemon is not running; checking the devices directly",
 )
+
+
+NAMES = {
+    "config": Text("設定ファイル", "config"),
+    "font": Text("フォント", "font"),
+    "models": Text("顔照合モデル", "models"),
+    "devices": Text("機器", "devices"),
+    "camera": Text("カメラ", "camera"),
+    "scanner": Text("スキャナー", "scanner"),
+    "display": Text("液晶画面", "display"),
+    "printer": Text("プリンター", "printer"),
+    "IC reader": Text("ICカードリーダー", "IC reader"),
+    "audit record": Text("監査記録", "audit record"),
+}
+"""Each check's name in words (--json keeps the names themselves)."""
 
 
 class SelftestArguments(Arguments):
@@ -49,7 +64,11 @@ def handle(appliance: Appliance, arguments: SelftestArguments, _peer: Peer) -> C
 
 
 def render(data: SelftestAnswer, language: Language) -> tuple[ExitCode, list[str]]:
-    lines = [f"{'ok  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}" for check in data.checks]
+    lines = [
+        f"[{say('ok' if check.ok else 'failed', language)}] "
+        f"{NAMES[check.name](language) if check.name in NAMES else check.name}: {check.detail}"
+        for check in data.checks
+    ]
     return (ExitCode.OK if data.ok else ExitCode.FAILED), lines
 
 

@@ -36,6 +36,22 @@ WORDS = {
 }
 
 
+STATES = {
+    "idle": Text("待機中", "idle"),
+    "entering_code": Text("照合番号の入力中", "entering a code"),
+    "reading": Text("ICチップの読み取り中", "reading the IC chip"),
+    "scanning": Text("読み取り中", "scanning"),
+    "locating": Text("顔写真の確認中", "finding the ID photo"),
+    "capturing": Text("撮影中", "capturing"),
+    "scoring": Text("照合中", "comparing"),
+    "wiping": Text("消去中", "wiping"),
+    "reporting": Text("結果の表示中", "reporting"),
+    "out_of_service": Text("停止中（記録を保存できません）", "out of service (no record can be kept)"),
+    "stopped": Text("停止", "stopped"),
+}
+"""Each state of madoguchi.counter.state.State, in words."""
+
+
 class DeviceAnswer(Answer):
     name: str
     origin: str
@@ -139,8 +155,9 @@ def render(data: StatusAnswer, language: Language) -> tuple[ExitCode, list[str]]
     watchdog = "-" if data.watchdog_s is None else f"{data.watchdog_s:g} s"
     beat = "-" if data.heartbeat_age_s is None else f"{data.heartbeat_age_s:g} s"
     ok = lambda flag: say("ok" if flag else "failed", language)  # noqa: E731
+    state = STATES[data.state](language) if data.state in STATES else data.state
     lines = [
-        f"{w('state')}: {data.state} (pid {data.pid})",
+        f"{w('state')}: {state} (pid {data.pid})",
         f"{w('uptime')}: {data.uptime_s:.0f}",
         f"{w('version')}: madoguchi {data.version}",
         f"{w('models')}: "

@@ -15,9 +15,35 @@ from pathlib import Path
 
 SOCKET_PATH = Path("/run/madoguchi/control.sock")
 SOCKET_ENV = "MADOGUCHI_CONTROL_SOCKET"
-"""Overrides SOCKET_PATH for the daemon and the commands (tests, a daemon started by hand)."""
+"""Overrides the socket's place for the daemon and the commands (tests, a second daemon by hand)."""
 TECH_GROUP = "madoguchi-tech"
 
 
+def user_socket_path() -> Path | None:
+    """A daemon started by a user (a PC, ``madoguchi run --simulated``): its socket in the user's
+    runtime directory ($XDG_RUNTIME_DIR/madoguchi), where only they reach it; None without one."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    return Path(runtime) / "madoguchi" / "control.sock" if runtime else None
+
+
 def socket_path() -> Path:
-    return Path(os.environ.get(SOCKET_ENV) or SOCKET_PATH)
+    """Where the commands find the daemon: $MADOGUCHI_CONTROL_SOCKET; else the box's
+    /run/madoguchi/control.sock; else, where there is none, a user's daemon's."""
+    if os.environ.get(SOCKET_ENV):
+        return Path(os.environ[SOCKET_ENV])
+    user = user_socket_path()
+    if user is not None and not SOCKET_PATH.exists() and user.exists():
+        return user
+    return SOCKET_PATH
+
+
+def listen_path(*, simulated: bool) -> Path:
+    """Where a daemon not given its socket by systemd listens: $MADOGUCHI_CONTROL_SOCKET; a simulated
+    daemon (a PC) in the user's runtime directory; else /run/madoguchi if this user may write there,
+    else the user's runtime directory."""
+    if os.environ.get(SOCKET_ENV):
+        return Path(os.environ[SOCKET_ENV])
+    user = user_socket_path()
+    if user is not None and (simulated or not os.access(SOCKET_PATH.parent.parent, os.W_OK)):
+        return user
+    return SOCKET_PATH

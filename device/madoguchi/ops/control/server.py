@@ -31,7 +31,7 @@ from madoguchi.errors import Busy, MadoguchiError, ProtocolError
 from madoguchi.ops.appliance import Appliance
 from madoguchi.ops.commands import SERVED
 from madoguchi.ops.commands.base import Peer
-from madoguchi.ops.control import TECH_GROUP, socket_path
+from madoguchi.ops.control import TECH_GROUP, listen_path
 from madoguchi.ops.control import protocol as p
 
 log = logging.getLogger(__name__)
@@ -222,15 +222,16 @@ class ControlServer:
             return p.error("failed", f"{type(error).__name__}: {error}")
 
 
-def start_control(appliance: Appliance) -> ControlServer | None:
+def start_control(appliance: Appliance, *, simulated: bool = False) -> ControlServer | None:
     """The control socket for the daemon, or None (logged) when it cannot be opened: the counter
-    serves visitors either way."""
+    serves visitors either way. ``simulated``: a PC's daemon, its socket in the user's runtime directory."""
     tech_gid = tech_group_id()
     try:
         listener = systemd_socket()
         where = "from systemd"
         if listener is None:
-            path = socket_path()
+            path = listen_path(simulated=simulated)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # a user's runtime directory
             listener, where = bind(path, tech_gid), str(path)
     except OSError as error:
         log.warning(  # the counter serves visitors all the same
