@@ -34,6 +34,7 @@ KERNEL_CHAR_CLASSES = {
     "gpiochip": "drivers/gpio/gpiolib.c",
     "usb_device": "drivers/usb/core/devio.c",
     "usb": "drivers/usb/core/file.c (usblp's /dev/usb/lp*)",
+    "alsa": "sound/core/sound.c (/dev/snd/*)",
 }
 
 
