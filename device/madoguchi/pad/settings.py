@@ -1,0 +1,84 @@
+"""The ``[pad]`` section: presentation-attack checks during the capture, each switched on or off.
+
+Operating points are those ``madoguchi bench pad`` measured on the tuning families of synthetic
+sequences (each at a BPCER of at most 5 % there); its figures on the held-out family are in
+models/MODELS.md ("Presentation-attack checks").
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from madoguchi.section import Section
+
+
+class PadConfig(Section):
+    enabled: bool = Field(
+        default=True,
+        title="Presentation-attack checks",
+        description="Look for a photo or a screen held to the camera. The result is advice to staff "
+        "(LCD, slip, audit record), never a decision.",
+    )
+    challenge: bool = Field(
+        default=True,
+        title="Active challenge",
+        description="Ask the visitor to blink and to turn left or right, in random order, and judge it "
+        "from the face mesh. Lengthens the capture by the time the visitor takes (about 4-8 s).",
+    )
+    challenge_steps: int = Field(
+        default=2,
+        title="Challenge steps",
+        description="1: a blink or a turn; 2: both; 3: blink, left, right.",
+        ge=1,
+        le=3,
+    )
+    step_seconds: float = Field(
+        default=7.0,
+        title="Time per request",
+        description="Seconds a visitor has to blink or turn once asked (the spoken request takes ~3 s).",
+        ge=2.0,
+        le=20.0,
+    )
+    turn_degrees: float = Field(
+        default=12.0, title="Turn", description="Degrees of yaw that meet a turn request.", ge=5.0, le=40.0
+    )
+    blink_rise: float = Field(
+        default=1.5,
+        title="Blink",
+        description="How much lighter the middle of the eyes must become (shut over open) for a blink.",
+        ge=1.1,
+        le=4.0,
+    )
+    planarity: bool = Field(
+        default=True, title="Planarity", description="Landmarks that move by one homography: a flat picture."
+    )
+    planarity_below: float = Field(
+        default=0.025,
+        title="Planarity threshold",
+        description="Suspect when the landmarks that moved most leave less than this (eye distances) "
+        "unexplained by one homography, beyond the mesh's jitter (a flat picture: about 0.01).",
+        ge=0.0,
+        le=1.0,
+    )
+    moire: bool = Field(default=True, title="Moiré", description="A regular pattern over the face.")
+    moire_above: float = Field(
+        default=2.5, title="Moiré threshold", description="log10 peak over typical power.", ge=0.0, le=10.0
+    )
+    banding: bool = Field(default=True, title="Banding", description="A screen's backlight bands.")
+    banding_above: float = Field(
+        default=2.0,
+        title="Banding threshold",
+        description="log10 band power over its neighbours.",
+        ge=0.0,
+        le=10.0,
+    )
+    frame_edges: bool = Field(
+        default=True, title="Frame edges", description="Straight edges of a print or phone around the face."
+    )
+    frame_sides_above: float = Field(
+        default=2.5,
+        title="Frame edges threshold",
+        description="Suspect when on average more than this many sides (0-4) of the face show an edge.",
+        ge=0.0,
+        le=4.0,
+    )
