@@ -176,11 +176,11 @@ class PadCheck:
             p = self.planarity.result()
             signals.append(_judged("planarity", p.score, c.planarity_below, above=False))
         if c.moire:
-            signals.append(_judged("moire", _median(self._moire), c.moire_above))
+            signals.append(_judged("moire", _typical(self._moire), c.moire_above))
         if c.banding:
-            signals.append(_judged("banding", _median(self._banding), c.banding_above))
+            signals.append(_judged("banding", _typical(self._banding), c.banding_above))
         if c.frame_edges:
-            signals.append(_judged("frame_edges", _median(self._sides, mean=True), c.frame_sides_above))
+            signals.append(_judged("frame_edges", _typical(self._sides, mean=True), c.frame_sides_above))
         outcomes = {s.outcome for s in signals}
         result: Literal["pass", "suspect", "undetermined"] = (
             "suspect" if "suspect" in outcomes else "pass" if "pass" in outcomes else "undetermined"
@@ -192,7 +192,8 @@ class PadCheck:
             self.planarity.forget()
 
 
-def _median(values: list[float] | list[int], *, mean: bool = False) -> float:
+def _typical(values: list[float] | list[int], *, mean: bool = False) -> float:
+    """The median (or mean) of the finite values; NaN when there are none."""
     finite = [float(v) for v in values if math.isfinite(v)]
     if not finite:
         return float("nan")

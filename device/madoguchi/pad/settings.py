@@ -1,8 +1,8 @@
 """The ``[pad]`` section: presentation-attack checks during the capture, each switched on or off.
 
-Operating points are those ``madoguchi bench pad`` measured on the tuning families of synthetic
-sequences (each at a BPCER of at most 5 % there); its figures on the held-out family are in
-models/MODELS.md ("Presentation-attack checks").
+The thresholds are those ``madoguchi bench pad`` set on the tuning families of synthetic sequences
+(each signal at a BPCER of at most 5 % there; the figures on the held-out family are in the commit
+that set them). Synthetic sequences are no measure of real attacks: see :mod:`madoguchi.bench.pad`.
 """
 
 from __future__ import annotations
