@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from madoguchi import paths
-from madoguchi.bench import accuracy, breakdown, chip, peer, speed, thresholds
+from madoguchi.bench import accuracy, breakdown, chip, pad, peer, speed, thresholds
 from madoguchi.bench.metrics import Figures
 from madoguchi.bench.pairs import fold_count, lfw_pairs, tsv_pairs
 from madoguchi.engine import models
@@ -93,6 +93,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     spd.add_argument("--json", action="store_true")
     spd.set_defaults(handler=run_speed)
     chip.add_parser(kinds)
+    pad.add_parser(kinds)
 
     sk = kinds.add_parser("soak", help="N mixed transactions on simulated devices: crashes, RSS, time")
     sk.add_argument("--transactions", type=int, default=1000)
