@@ -234,8 +234,10 @@ def report(outcomes: list[Outcome], tuning: tuple[str, ...], test: tuple[str, ..
         for kind in KINDS:
             chosen = [o for o in tested if o.kind == kind]
             flagged = [_suspect(o, thresholds, signal) for o in chosen]
-            rate = float(np.mean(flagged)) if flagged else math.nan
-            row["bpcer" if kind == "bona_fide" else f"apcer_{kind}"] = rate
+            if kind == "bona_fide":  # bona fide called attacks
+                row["bpcer"] = float(np.mean(flagged)) if flagged else math.nan
+            else:  # attacks called bona fide
+                row[f"apcer_{kind}"] = 1 - float(np.mean(flagged)) if flagged else math.nan
         result["at_operating_point"][signal] = row
     pad = [ms for o in tested for ms in o.pad_ms]
     engine = [ms for o in tested for ms in o.engine_ms]
@@ -333,8 +335,33 @@ def add_parser(kinds: argparse._SubParsersAction) -> None:
     command.add_argument("--jobs", type=int, default=None, help="worker processes (default: cores, max 4)")
     command.add_argument("--models", type=Path)
     command.add_argument("--save", type=Path, help="also write every sequence's outcome here (JSON lines)")
+    command.add_argument(
+        "--outcomes", type=Path, help="report on outcomes saved by --save instead of running the sequences"
+    )
     command.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     command.set_defaults(handler=run)
+
+
+def load_outcomes(path: Path) -> list[Outcome]:
+    """Outcomes written by ``--save`` (one JSON object a line)."""
+    with path.open(encoding="utf-8") as lines:
+        return [Outcome(**json.loads(line)) for line in lines if line.strip()]
+
+
+def run_all(
+    jobs: list[Job], *, lfw: Path | None, models: Path | None, processes: int, progress: bool
+) -> list[Outcome]:
+    """Every job's sequence, in ``processes`` worker processes."""
+    return list(
+        describe_all(
+            jobs,  # type: ignore[arg-type]
+            worker=Runner,
+            start_args=(lfw, models),
+            jobs=processes,
+            progress=progress,
+            chunksize=1,
+        )
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -342,33 +369,36 @@ def run(args: argparse.Namespace) -> int:
     if unknown := (set(tuning) | set(test)) - set(FAMILIES):
         print(f"unknown family {', '.join(sorted(unknown))}: one of {', '.join(FAMILIES)}", file=sys.stderr)
         return 2
-    lfw = None if args.package_faces else args.lfw
-    if lfw is not None and not (lfw / "images").is_dir():
-        print(f"no LFW images at {lfw}: give --lfw DIR or --package-faces", file=sys.stderr)
-        return 2
-    jobs = [
-        Job(kind, family, seed) for family in tuning for kind in KINDS for seed in range(args.tune_sequences)
-    ]
-    jobs += [
-        Job(kind, family, 1000 + seed)
-        for family in test
-        for kind in KINDS
-        for seed in range(args.test_sequences)
-    ]
-    try:
-        outcomes = list(
-            describe_all(
-                jobs,  # type: ignore[arg-type]
-                worker=Runner,
-                start_args=(lfw, args.models),
-                jobs=args.jobs or min(4, os.cpu_count() or 1),
+    if args.outcomes:
+        outcomes = load_outcomes(args.outcomes)
+    else:
+        lfw = None if args.package_faces else args.lfw
+        if lfw is not None and not (lfw / "images").is_dir():
+            print(f"no LFW images at {lfw}: give --lfw DIR or --package-faces", file=sys.stderr)
+            return 2
+        jobs = [
+            Job(kind, family, seed)
+            for family in tuning
+            for kind in KINDS
+            for seed in range(args.tune_sequences)
+        ]
+        jobs += [
+            Job(kind, family, 1000 + seed)
+            for family in test
+            for kind in KINDS
+            for seed in range(args.test_sequences)
+        ]
+        try:
+            outcomes = run_all(
+                jobs,
+                lfw=lfw,
+                models=args.models,
+                processes=args.jobs or min(4, os.cpu_count() or 1),
                 progress=not args.json,
-                chunksize=1,
             )
-        )
-    except MadoguchiError as error:
-        print(f"bench pad: {error}", file=sys.stderr)
-        return 2
+        except MadoguchiError as error:
+            print(f"bench pad: {error}", file=sys.stderr)
+            return 2
     if args.save:
         with args.save.open("w", encoding="utf-8") as out:
             for outcome in outcomes:
