@@ -296,7 +296,7 @@ def test_the_verdict_is_codes_for_the_slip_and_the_audit_record():
     assert verdict.codes() == ("pad_suspect", "pad_challenge", "pad_blink_timeout")
     assert verdict.audit() == {
         "pad": "suspect",
-        "pad_signals": {"challenge": "suspect:blink_timeout", "planarity": "undetermined", "moire": "pass"},
+        "pad_signals": ("challenge=suspect:blink_timeout", "planarity=undetermined", "moire=pass"),
     }
 
 

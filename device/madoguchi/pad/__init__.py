@@ -89,14 +89,11 @@ class PadVerdict:
                     codes.append(f"pad_{s.detail}")
         return tuple(codes)
 
-    def audit(self) -> dict[str, object]:
-        """For the audit record: the result and each signal's outcome, as codes."""
-        return {
-            "pad": self.result,
-            "pad_signals": {
-                s.name: s.outcome if not s.detail else f"{s.outcome}:{s.detail}" for s in self.signals
-            },
-        }
+    def audit(self) -> dict[str, str | tuple[str, ...]]:
+        """For the audit record, codes only: the result, and ``signal=outcome`` (``:detail``) each, as
+        flat as the record's other fields (``challenge=suspect:blink_timeout``, ``moire=pass``)."""
+        signals = tuple(f"{s.name}={s.outcome}" + (f":{s.detail}" if s.detail else "") for s in self.signals)
+        return {"pad": self.result, "pad_signals": signals}
 
 
 class PadCheck:
