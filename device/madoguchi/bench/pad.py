@@ -32,6 +32,7 @@ regression measure for the code, not a security claim. Real figures need real re
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -349,19 +350,31 @@ def load_outcomes(path: Path) -> list[Outcome]:
 
 
 def run_all(
-    jobs: list[Job], *, lfw: Path | None, models: Path | None, processes: int, progress: bool
+    jobs: list[Job],
+    *,
+    lfw: Path | None,
+    models: Path | None,
+    processes: int,
+    progress: bool,
+    save: Path | None = None,
 ) -> list[Outcome]:
-    """Every job's sequence, in ``processes`` worker processes."""
-    return list(
-        describe_all(
+    """Every job's sequence, in ``processes`` worker processes; each outcome is also appended to
+    ``save`` as it comes (a long run cut short keeps what it did)."""
+    outcomes = []
+    with save.open("w", encoding="utf-8") if save else contextlib.nullcontext() as out:
+        for outcome in describe_all(
             jobs,  # type: ignore[arg-type]
             worker=Runner,
             start_args=(lfw, models),
             jobs=processes,
             progress=progress,
             chunksize=1,
-        )
-    )
+        ):
+            outcomes.append(outcome)
+            if out is not None:
+                out.write(json.dumps(asdict(outcome)) + "\n")
+                out.flush()
+    return outcomes
 
 
 def run(args: argparse.Namespace) -> int:
@@ -395,14 +408,11 @@ def run(args: argparse.Namespace) -> int:
                 models=args.models,
                 processes=args.jobs or min(4, os.cpu_count() or 1),
                 progress=not args.json,
+                save=args.save,
             )
         except MadoguchiError as error:
             print(f"bench pad: {error}", file=sys.stderr)
             return 2
-    if args.save:
-        with args.save.open("w", encoding="utf-8") as out:
-            for outcome in outcomes:
-                out.write(json.dumps(asdict(outcome)) + "\n")
     result = report(outcomes, tuning, test)
     print(json.dumps(result) if args.json else text(result))
     return 0

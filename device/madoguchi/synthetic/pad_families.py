@@ -56,7 +56,7 @@ FAMILIES = {
     # A counter with a 960x720 USB camera on a stand, daylight and LED lighting, raw frames.
     "counter": PadFamily(
         sizes=((960, 720),),
-        fps=(10.0, 15.0),
+        fps=(8.0, 12.0),
         eyes=(55.0, 110.0),
         blur=(0.5, 1.0),
         noise=(1.0, 3.0),
@@ -76,7 +76,7 @@ FAMILIES = {
     # A booth with a Pi camera at 640x480 under fluorescent light, MJPEG, people who move more.
     "booth": PadFamily(
         sizes=((640, 480),),
-        fps=(8.0, 12.0),
+        fps=(8.0, 10.0),
         eyes=(40.0, 80.0),
         blur=(0.6, 1.3),
         noise=(2.0, 5.0),
@@ -96,7 +96,7 @@ FAMILIES = {
     # A kiosk camera at 800x600, MJPEG, its own light and people; kept out of all tuning.
     "kiosk": PadFamily(
         sizes=((800, 600),),
-        fps=(10.0, 14.0),
+        fps=(8.0, 12.0),
         eyes=(45.0, 95.0),
         blur=(0.5, 1.2),
         noise=(1.5, 4.0),
