@@ -47,6 +47,9 @@ from madoguchi.pad.settings import PadConfig
 __all__ = ["REQUESTS", "SIGNALS", "PadCheck", "PadConfig", "PadVerdict", "Signal"]
 
 SIGNALS = ("challenge", "planarity", "moire", "banding", "frame_edges")
+SCREEN_EVERY = 2
+"""Moiré, banding and frame edges are looked for on every second frame with a face: they change
+slowly, and the three are most of the checks' time."""
 Outcome = Literal["pass", "suspect", "undetermined", "off"]
 
 
@@ -121,6 +124,7 @@ class PadCheck:
         self._moire: list[float] = []
         self._banding: list[float] = []
         self._sides: list[int] = []
+        self._faces = 0
         self._spent = 0.0
 
     @property
@@ -148,13 +152,14 @@ class PadCheck:
                     shade = eye_shade(rgb, mesh)
                 if self.planarity is not None:
                     self.planarity.observe(mesh)
-            if face is not None:
+            if face is not None and self._faces % SCREEN_EVERY == 0:
                 if self.config.moire:
                     self._moire.append(moire(rgb, face.box))
                 if self.config.banding:
                     self._banding.append(banding(rgb, face.box))
                 if self.config.frame_edges:
                     self._sides.append(frame_sides(rgb, face.box))
+            self._faces += face is not None
             if self.challenge is not None:
                 return self.challenge.observe(t, yaw, shade)
             return None

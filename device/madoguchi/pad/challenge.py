@@ -1,9 +1,10 @@
 """The active challenge: the visitor is asked, in random order, to blink and to turn left or right,
 and each request is judged from the face mesh, frame by frame, against a time limit.
 
-First the challenge settles: for ``settle_s`` it learns how the visitor holds their head (yaw) and
-how their open eyes look (:func:`~madoguchi.pad.mesh.eye_shade`), asking nothing. Then each step
-shows its request until it is met or ``step_s`` runs out:
+First the challenge settles: for ``settle_s`` it learns how the visitor holds their head (yaw),
+asking nothing. How their open eyes look (:func:`~madoguchi.pad.mesh.eye_shade`) is the median over
+every frame so far (a blink is too short to move it). Then each step shows its request until it is
+met or ``step_s`` runs out:
 
 - ``pad_blink``: the eyes' shade rises to ``blink_rise`` times the open eyes' and falls back to
   half way, after an open frame seen since the request (a blink under way when asked counts not);
@@ -21,6 +22,7 @@ from __future__ import annotations
 import math
 import random
 import secrets
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -65,7 +67,7 @@ class Challenge:
         settle_s: float = 0.6,
         turn_degrees: float = 12.0,
         front_degrees: float = 8.0,
-        blink_rise: float = 1.5,
+        blink_rise: float = 1.35,
     ) -> None:
         if not actions or any(a not in ACTIONS for a in actions):
             raise ValueError(f"actions must be some of {ACTIONS}, not {actions!r}")
@@ -75,7 +77,7 @@ class Challenge:
         self._started: float | None = None
         self._settle: list[tuple[float, float]] = []
         self._base_yaw = 0.0
-        self._base_shade = math.nan
+        self._shades: list[float] = []
         self._step = -1  # -1: settling
         self._step_started = 0.0
         self._facing = False  # a turn step: the head faced front since the request
@@ -120,6 +122,8 @@ class Challenge:
             self._started = t
         if self.done:
             return None
+        if shade is not None and math.isfinite(shade):
+            self._shades.append(shade)
         if self._step < 0:
             self._settling(t, yaw, shade)
         elif self._returning:
@@ -152,9 +156,8 @@ class Challenge:
             self._settle.append((yaw, shade))
         assert self._started is not None
         if len(self._settle) >= 3 and t - self._started >= self.settle_s:
-            yaws, shades = zip(*self._settle, strict=True)
-            self._base_yaw = sorted(yaws)[len(yaws) // 2]
-            self._base_shade = sorted(shades)[len(shades) // 2]
+            yaws = sorted(yaw for yaw, _ in self._settle)
+            self._base_yaw = yaws[len(yaws) // 2]
             self._begin(0, t)
         elif t - self._started > self.step_s:
             self._failed = "no_face"
@@ -179,7 +182,7 @@ class Challenge:
         if action == "blink":
             if shade is None or not math.isfinite(shade):
                 return
-            ratio = shade / max(self._base_shade, 1e-6)
+            ratio = shade / max(statistics.median(self._shades), 1e-6)
             if not self._opened:
                 self._opened = ratio < 1 + (self.blink_rise - 1) / 2
                 return

@@ -36,8 +36,8 @@ def frame_sides(rgb: np.ndarray, box: FaceBox) -> int:
     if x1 - x0 < 16 or y1 - y0 < 16:
         return 0
     scale = min(1.0, WORK_HEIGHT / (y1 - y0))
-    region = cv2.cvtColor(rgb[y0:y1, x0:x1], cv2.COLOR_RGB2GRAY) if rgb.ndim == 3 else rgb[y0:y1, x0:x1]
-    small = cv2.resize(region, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    region = cv2.resize(rgb[y0:y1, x0:x1], None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    small = cv2.cvtColor(region, cv2.COLOR_RGB2GRAY) if region.ndim == 3 else region
     edges = cv2.Canny(cv2.GaussianBlur(small, (0, 0), 1.2), 40, 110)
     small_face = (
         (box.x0 - x0) * scale,

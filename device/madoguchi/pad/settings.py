@@ -43,7 +43,7 @@ class PadConfig(Section):
         default=12.0, title="Turn", description="Degrees of yaw that meet a turn request.", ge=5.0, le=40.0
     )
     blink_rise: float = Field(
-        default=1.5,
+        default=1.35,
         title="Blink",
         description="How much lighter the middle of the eyes must become (shut over open) for a blink.",
         ge=1.1,

@@ -63,7 +63,7 @@ FAMILIES = {
         jpeg=0.0,
         flicker=0.2,
         behaviour=Behaviour(
-            delay=(1.0, 3.0), turn=(12.0, 30.0), blink_s=(0.25, 0.5), blink_rate=0.25, sway=8.0, missed=0.03
+            delay=(1.0, 3.0), turn=(12.0, 30.0), blink_s=(0.3, 0.6), blink_rate=0.25, sway=8.0, missed=0.03
         ),
         holding=Holding(wander=6.0, tilt=12.0, turns_when_asked=0.5),
         prints=("laser-am", "inkjet-fm", "dye-sub"),
@@ -83,7 +83,7 @@ FAMILIES = {
         jpeg=0.6,
         flicker=0.5,
         behaviour=Behaviour(
-            delay=(1.0, 3.5), turn=(10.0, 35.0), blink_s=(0.2, 0.5), blink_rate=0.35, sway=15.0, missed=0.05
+            delay=(1.0, 3.5), turn=(10.0, 35.0), blink_s=(0.3, 0.6), blink_rate=0.35, sway=15.0, missed=0.05
         ),
         holding=Holding(wander=10.0, tilt=18.0, turns_when_asked=0.6),
         prints=("laser-am", "inkjet-fm"),
@@ -103,7 +103,7 @@ FAMILIES = {
         jpeg=0.4,
         flicker=0.3,
         behaviour=Behaviour(
-            delay=(0.8, 3.0), turn=(11.0, 32.0), blink_s=(0.2, 0.45), blink_rate=0.3, sway=10.0, missed=0.04
+            delay=(0.8, 3.0), turn=(11.0, 32.0), blink_s=(0.3, 0.55), blink_rate=0.3, sway=10.0, missed=0.04
         ),
         holding=Holding(wander=8.0, tilt=15.0, turns_when_asked=0.5),
         prints=("dye-sub", "laser-am", "inkjet-fm"),
