@@ -10,7 +10,8 @@ presenter sees the challenge's request, until the challenge is over.
 
 Operating points are set on the tuning families (each signal's threshold where at most 5 % of bona
 fide sequences there are suspect) and figures are reported on the held-out family, which no
-threshold saw:
+threshold saw. Planarity can tell a head only once it has turned, so its bona fide sequences are
+those that passed the challenge (one that failed is suspect through the challenge already):
 
 - per signal and attack type, APCER at a BPCER of 5 % and BPCER at an APCER of 5 % (thresholds
   swept on the held-out sequences themselves, as ISO/IEC 30107-3 reports a detector's curve);
@@ -209,7 +210,16 @@ def report(outcomes: list[Outcome], tuning: tuple[str, ...], test: tuple[str, ..
     """Thresholds set on the ``tuning`` families, figures on the ``test`` families (module docstring)."""
 
     def scores(kinds: tuple[str, ...], families: tuple[str, ...], signal: str) -> np.ndarray:
-        return np.array([o.values[signal] for o in outcomes if o.kind in kinds and o.family in families])
+        # planarity tells only once a head has turned: its bona fide are those the challenge saw turn
+        # (a bona fide visitor who failed the challenge is flagged by the challenge already)
+        turned = signal == "planarity" and kinds == ("bona_fide",)
+        return np.array(
+            [
+                o.values[signal]
+                for o in outcomes
+                if o.kind in kinds and o.family in families and (o.challenge_passed or not turned)
+            ]
+        )
 
     thresholds = {
         signal: threshold_at_bpcer(scores(("bona_fide",), tuning, signal), BPCER_TARGET) for signal in SIGNALS
