@@ -4,7 +4,8 @@ The thresholds are those ``madoguchi bench pad`` set on the tuning families of s
 (each signal at a BPCER of at most 5 % there, planarity's on visitors who turned; the figures on the
 held-out family are in the commit that set them): planarity 0.04, moiré 1.32, frame edges 3.0. The
 tuned banding threshold, 1.05, sits inside plain skin's own noise (0.8-1.46 on textured test
-frames, 3.2-3.8 with bands), so banding takes 1.6. Synthetic sequences are no measure of real attacks: see :mod:`madoguchi.bench.pad`.
+frames, 3.2-3.8 with bands), so banding takes 1.6. Synthetic sequences are no measure of real
+attacks: see :mod:`madoguchi.bench.pad`.
 """
 
 from __future__ import annotations
