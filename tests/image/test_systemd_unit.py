@@ -35,6 +35,7 @@ KERNEL_CHAR_CLASSES = {
     "usb_device": "drivers/usb/core/devio.c",
     "usb": "drivers/usb/core/file.c (usblp's /dev/usb/lp*)",
     "input": "drivers/input/input.c",
+    "alsa": "sound/core/sound.c (/dev/snd/*)",
 }
 
 

@@ -49,6 +49,8 @@ def test_every_scenario_ends_as_scripted(summary):
         "chip_forged": "scored",
         "chip_wrong_code": "chip_wrong_code",
         "chip_not_verified": "scored",
+        "photo_at_camera": "scored",
+        "phone_at_camera": "scored",
     }
 
 
@@ -60,7 +62,24 @@ def test_genuine_at_or_above_and_impostor_below(summary):
     assert entries["form_genuine"]["mode"] == "form" and entries["genuine"]["mode"] == "card"
     assert entries["double_press"]["extra_transactions"] == 0
     # The camera sees another picture of the person than the card shows, as in the field: no copy's 100.
-    assert all(entries[name]["score"] < 100 for name in ("genuine", "form_genuine")), entries["genuine"]
+    for name in ("genuine", "form_genuine", "chip_genuine"):
+        assert entries[name]["score"] < 100, entries[name]
+
+
+def test_a_photo_or_a_phone_at_the_camera_is_advised_to_staff(summary):
+    """[pad] on (passive checks): the held-up picture is flagged on the screen and slip, and in the
+    audit record; a visitor who is there is not."""
+    entries = by_scenario(summary)
+    for name in ("photo_at_camera", "phone_at_camera"):
+        assert entries[name]["notes"][0] == "pad_suspect", entries[name]
+    assert entries["genuine"]["notes"][0] == "pad_pass"
+    records = {
+        record["number"]: record
+        for record in map(json.loads, (summary[0] / "audit.jsonl").read_text().splitlines())
+    }
+    for name in ("photo_at_camera", "phone_at_camera"):
+        held = records[entries[name]["transaction"]]
+        assert held["pad"] == "suspect" and all(signal.count("=") == 1 for signal in held["pad_signals"])
 
 
 def test_chip_scenarios(summary):

@@ -44,6 +44,10 @@ class AuditRecord:
     """The reference source ("card", "form", "chip"); None in records written before it was kept."""
     chip_verified: bool | None = None
     """The chip photo's signature check (None: not a chip, or not checkable). Nothing from the chip."""
+    pad: str | None = None
+    """The presentation-attack checks' result (pass, suspect, undetermined); None: not run."""
+    pad_signals: tuple[str, ...] | None = None
+    """Each check's outcome as ``signal=outcome[:detail]`` codes; None: not run."""
 
     @classmethod
     def of(
@@ -67,7 +71,7 @@ class AuditRecord:
             slip_printed=slip_printed,
             source=result.mode,
         )
-        return dataclasses.replace(fields, **result.detail.record)  # the source's own fields
+        return dataclasses.replace(fields, **result.detail.record, **result.presentation)
 
 
 SEAL_KEYS = frozenset({"prev", "epoch", "seal"})
@@ -165,4 +169,16 @@ def record_from(data: dict[str, object]) -> AuditRecord:
         chip_verified=(
             _check(data, "chip_verified", bool, optional=True) if "chip_verified" in data else None  # type: ignore[arg-type]
         ),
+        pad=_check(data, "pad", str, optional=True) if "pad" in data else None,  # type: ignore[arg-type]
+        pad_signals=_texts(data, "pad_signals") if "pad_signals" in data else None,
     )
+
+
+def _texts(data: dict[str, object], key: str) -> tuple[str, ...] | None:
+    """An optional list of codes, checked to be text."""
+    values = _check(data, key, list, optional=True)
+    if values is None:
+        return None
+    if not all(isinstance(value, str) for value in values):  # type: ignore[union-attr]
+        raise DamagedRecord(f"{key} are not all text")
+    return tuple(values)  # type: ignore[arg-type]

@@ -186,11 +186,18 @@ def sides_of(
 
 
 def describe_all(
-    sides: list[Side], *, worker: type, start_args: tuple, jobs: int, progress: bool = False
+    sides: list[Side],
+    *,
+    worker: type,
+    start_args: tuple,
+    jobs: int,
+    progress: bool = False,
+    chunksize: int = 16,
 ) -> Iterator[Described]:
     """``worker.describe`` over every side, in ``jobs`` processes each set up by ``worker.start``.
 
-    ``progress`` shows images done of all, rate and time left on stderr (tqdm, of the bench extra).
+    ``progress`` shows images done of all, rate and time left on stderr (tqdm, of the bench extra);
+    ``chunksize`` items go to a process at a time (1 for items that each take seconds).
     """
     from tqdm import tqdm
 
@@ -203,7 +210,7 @@ def describe_all(
                 yield described
             return
         with ProcessPoolExecutor(jobs, initializer=worker.start, initargs=start_args) as pool:
-            for described in pool.map(worker.describe, sides, chunksize=16):
+            for described in pool.map(worker.describe, sides, chunksize=chunksize):
                 bar.update()
                 yield described
 

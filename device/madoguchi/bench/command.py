@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from madoguchi import paths
-from madoguchi.bench import accuracy, breakdown, chip, ocr, peer, speed, thresholds
+from madoguchi.bench import accuracy, breakdown, chip, ocr, pad, peer, speed, thresholds
 from madoguchi.bench.metrics import Figures
 from madoguchi.bench.pairs import fold_count, lfw_pairs, tsv_pairs
 from madoguchi.engine import models
@@ -96,6 +96,7 @@ def configure(bench: argparse.ArgumentParser) -> None:
     spd.set_defaults(handler=run_speed)
     chip.add_parser(kinds)
     ocr.add_parser(kinds)
+    pad.add_parser(kinds)
 
     sk = kinds.add_parser("soak", help="N mixed transactions on simulated devices: crashes, RSS, time")
     sk.add_argument("--transactions", type=int, default=1000)

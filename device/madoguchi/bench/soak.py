@@ -26,8 +26,8 @@ from pathlib import Path
 
 from madoguchi.privacy import disable_core_dumps
 from madoguchi.simulate import open_desk, rss_mib, run_scenario
-from madoguchi.simulate.scenarios import scenarios
-from madoguchi.synthetic.people import package_people
+from madoguchi.simulate.scenarios import Sight, scenarios
+from madoguchi.synthetic.people import another_day, package_people
 
 CHECKPOINT = 1000
 TRACE_LINES = 15
@@ -51,7 +51,7 @@ def soak(transactions: int, *, capture_seconds: float = 0.2, trace: bool = False
     genuine, impostor = package_people()
     with tempfile.TemporaryDirectory(prefix="madoguchi-soak-") as out:
         desk, _ = open_desk(Path(out), capture_seconds=capture_seconds)
-        scripted = scenarios(genuine, genuine, impostor)
+        scripted = scenarios(Sight(desk.appliance.engine), genuine, another_day(genuine), impostor)
         outcomes: dict[str, int] = {}
         seconds: list[float] = []
         crashes = 0

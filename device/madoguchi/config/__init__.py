@@ -8,6 +8,7 @@ The tables, each in its own module and each titled, typed and bounded:
 
     [counter] [storage] [models]   :mod:`.counter`
     [hardware] and its devices     :mod:`.hardware`, :mod:`.devices`
+    [voice] [pad]                  :mod:`madoguchi.voice.settings`, :mod:`madoguchi.pad.settings`
     [scan] [chip] ...              the reference sources' own (:mod:`madoguchi.counter.sources`)
 
 Reading a config loads no device library (camera, GPIO, LCD, printer): the technician's commands
@@ -27,7 +28,9 @@ from madoguchi.config.hardware import HardwareConfig
 from madoguchi.config.problems import check_nesting, describe
 from madoguchi.counter.sources import SOURCES
 from madoguchi.errors import ConfigError
+from madoguchi.pad.settings import PadConfig
 from madoguchi.section import Section
+from madoguchi.voice.settings import VoiceConfig
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -51,6 +54,16 @@ class CommonConfig(Section):
     )
     models: ModelsConfig = Field(
         default_factory=ModelsConfig, title="Face models", description="Where the face models are read."
+    )
+    voice: VoiceConfig = Field(
+        default_factory=VoiceConfig,
+        title="Spoken guidance",
+        description="The visitor's guidance, said aloud.",
+    )
+    pad: PadConfig = Field(
+        default_factory=PadConfig,
+        title="Presentation-attack checks",
+        description="A photo or a screen held to the camera, as advice to staff.",
     )
 
     def section(self, name: str) -> Any:

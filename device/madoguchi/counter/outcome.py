@@ -39,7 +39,8 @@ class TransactionResult:
     :data:`madoguchi.ui.messages.MESSAGES`) or, in the audit record only, ``"interrupted"``;
     ``values`` fill its message's placeholders (the tries a chip has left). ``notes`` are further
     codes worth a line on the slip: quality advice and device trouble that did not stop the
-    transaction (the printer running out of paper). ``detail`` is the source's own.
+    transaction (the printer running out of paper), and the presentation-attack checks' advice.
+    ``detail`` is the source's own.
     """
 
     number: int
@@ -51,6 +52,8 @@ class TransactionResult:
     notes: tuple[str, ...] = ()
     values: Mapping[str, int | str | None] = field(default_factory=dict)
     detail: SourceDetail = SourceDetail()
+    presentation: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
+    """What the presentation-attack checks found, as the audit record keeps it (codes only)."""
 
     @property
     def shown_score(self) -> int | None:

@@ -50,6 +50,8 @@ class _Visit:
 
     notes: list[str] = field(default_factory=list)
     side: Side = "reference"
+    presentation: dict[str, str | tuple[str, ...]] = field(default_factory=dict)
+    """The presentation-attack checks' fields for the audit record (codes only)."""
 
     def note(self, codes: tuple[str, ...]) -> None:
         self.notes.extend(code for code in codes if code not in self.notes)
@@ -109,6 +111,7 @@ class TransactionRunner:
             notes=tuple(visit.notes),
             values=values,
             detail=source.detail(),
+            presentation=visit.presentation,
         )
 
     def _compare(
@@ -127,6 +130,9 @@ class TransactionRunner:
                 raise PoorPhotoQuality("ID photo fails the quality gate: " + ", ".join(quality.advice))
         visit.side = "live"
         live = self.watch.run(memory, progress)
+        if live.pad is not None and live.pad.result != "off":  # advice first: staff look at the camera
+            visit.notes[:0] = [code for code in live.pad.codes() if code not in visit.notes]
+            visit.presentation = dict(live.pad.audit())
         visit.note(live.quality.advice)
         progress.step(State.SCORING, "scoring")
         return float(self.engine.compare(reference, reference_face, live.frame, live.face).score)

@@ -27,9 +27,12 @@ DLIB_FIVE = (263, 362, 33, 133, 2)
 
 @dataclass(frozen=True)
 class Landmarks:
-    """468 mesh points in image pixels (x, y)."""
+    """468 mesh points in image pixels (x, y); ``depth``, when asked for, is each point's distance
+    from the camera relative to the face's centre, in the same pixels (the model's z; larger is
+    farther)."""
 
     points: np.ndarray
+    depth: np.ndarray | None = None
 
     @property
     def five(self) -> np.ndarray:
@@ -44,7 +47,7 @@ class FaceMesh:
             raise ValueError(f"{model.path.name}: expected the 192x192 face-landmark model")
         self.model = model
 
-    def locate(self, rgb: np.ndarray, detection: Detection) -> Landmarks:
+    def locate(self, rgb: np.ndarray, detection: Detection, *, depth: bool = False) -> Landmarks:
         # detector keypoints 0 and 1: the subject's right and left eye
         to_roi = _roi_transform(detection.keypoints[0], detection.keypoints[1], tuple(detection.box))
         crop = cv2.warpAffine(
@@ -60,10 +63,12 @@ class FaceMesh:
         roi_points = mesh.reshape(-1, 3)[:, :2]
         back = cv2.invertAffineTransform(to_roi)
         points = roi_points @ back[:, :2].T + back[:, 2]
+        # z is in the input's pixels, as x and y are: scaled back to the image as they are
+        z = mesh.reshape(-1, 3)[:, 2] * np.sqrt(abs(np.linalg.det(back[:, :2]))) if depth else None
         try:
-            return Landmarks(points=points.astype(np.float32))
+            return Landmarks(points.astype(np.float32), None if z is None else z.astype(np.float32))
         finally:
-            wipe(mesh, presence, points)
+            wipe(mesh, presence, points, *(() if z is None else (z,)))
 
 
 def _roi_transform(right_eye: np.ndarray, left_eye: np.ndarray, box: tuple[float, ...]) -> np.ndarray:

@@ -23,6 +23,7 @@ from madoguchi.ops.checks import DeviceChecks
 from madoguchi.ops.config_file import ConfigFile
 from madoguchi.ops.systemd import SystemdNotifier
 from madoguchi.ops.tally import Tally
+from madoguchi.voice.announcer import Announcer
 
 
 class CounterControl(Protocol):
@@ -54,6 +55,8 @@ class Appliance:
     :param models: each model file and its SHA-256, as the engine verified them.
     :param run: the counter's loop, for the thread that serves visitors.
     :param screen: the last screen the counter drew (words and a score; simulated hardware shows it).
+    :param announcer: says the visitor's guidance (None: ``[voice]`` is off); its fault, if any, is
+        the speaker's on ``status``.
     """
 
     config_file: ConfigFile
@@ -71,4 +74,5 @@ class Appliance:
     models: dict[str, str]
     run: Callable[[], None]
     screen: Callable[[], Image.Image | None]
+    announcer: Announcer | None
     started: float = field(default_factory=time.monotonic)

@@ -171,6 +171,8 @@ def run_daemon(config_path: Path, *, simulated: bool = False) -> ExitCode:
     finally:
         if control is not None:
             control.close()
+        if appliance.announcer is not None:
+            appliance.announcer.close()
         hardware.close()
         audit.close()
         log.info("stopped")

@@ -46,6 +46,7 @@ from madoguchi.ops.config_file import ConfigFile
 from madoguchi.ops.systemd import SystemdNotifier
 from madoguchi.ops.tally import Tally
 from madoguchi.ui.presenter import Presenter
+from madoguchi.voice import start_voice
 
 
 def presenter_for(config: CommonConfig, hardware: Hardware) -> Presenter:
@@ -112,11 +113,21 @@ def assemble(
         seconds=lambda: config_file.config.counter.code_seconds,
     )
     sources = build_sources(config, hardware, engine, locate=locate, keypad=keypad)
+    simulated = config.hardware.kind == "simulated"
+    announcer = start_voice(config.voice, simulated=simulated) if config.voice.enabled else None
     counter_config = config.counter
     runner = TransactionRunner(
         engine=engine,
         sources=sources,
-        watch=Watch(hardware.camera, engine, assess, seconds=counter_config.capture_seconds, clock=clock),
+        watch=Watch(
+            hardware.camera,
+            engine,
+            assess,
+            seconds=counter_config.capture_seconds,
+            clock=clock,
+            pad=config.pad,
+            voice=announcer,
+        ),
         assess=assess,
         reference_quality=counter_config.reference_quality,
     )
@@ -171,4 +182,5 @@ def assemble(
         models=manifest(models_dir(config.models.dir)),
         run=counter.run,
         screen=lambda: lcd.last,
+        announcer=announcer,
     )

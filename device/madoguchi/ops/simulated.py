@@ -31,6 +31,13 @@ def state_dir() -> Path:
     return Path(base) / "madoguchi"
 
 
+def cache_dir() -> Path:
+    """Where a user's daemon keeps what it may keep between starts (the voice's prompts):
+    $XDG_CACHE_HOME/madoguchi, else ~/.cache/madoguchi."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "madoguchi"
+
+
 def simulated_config(path: Path) -> CommonConfig:
     """The file at ``path`` if there is one (else a sample counter), with every device simulated,
     and its audit record in :func:`state_dir` unless the file names a place this user may write."""
@@ -44,11 +51,22 @@ def simulated_config(path: Path) -> CommonConfig:
         log.info("no config file at %s: a sample counter (%s)", path, SAMPLE_COUNTER["terminal_id"])
     data["hardware"] = {**data.get("hardware", {}), "kind": "simulated"}
     record = Path(data.get("storage", {}).get("audit_path", "/var/lib/madoguchi/audit.jsonl"))
-    if not os.access(record.parent if record.parent.exists() else record.parent.parent, os.W_OK):
+    if not _may_write(record):
         data["storage"] = {**data.get("storage", {}), "audit_path": str(state_dir() / "audit.jsonl")}
+    prompts = Path(data.get("voice", {}).get("cache_dir", "/var/cache/madoguchi/voice"))
+    if not _may_write(prompts / "prompt.wav"):
+        data["voice"] = {**data.get("voice", {}), "cache_dir": str(cache_dir() / "voice")}
     config = parse(data, text=text, source=str(path))
     config.storage.audit_path.parent.mkdir(parents=True, exist_ok=True)
     if "SANE_CONFIG_DIR" not in os.environ:  # scan through SANE's test backend, probe nothing real
         use_sane_test_backend(Path(tempfile.mkdtemp(prefix="madoguchi-sane-")))
     log.info("simulated devices; audit record %s", config.storage.audit_path)
     return config
+
+
+def _may_write(path: Path) -> bool:
+    """Whether this user may make ``path`` (its directory, or the nearest that exists, is writable)."""
+    for directory in path.parents:
+        if directory.exists():
+            return os.access(directory, os.W_OK)
+    return False

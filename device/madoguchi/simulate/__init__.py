@@ -33,11 +33,12 @@ from madoguchi.engine import FaceEngine
 from madoguchi.errors import ExitCode
 from madoguchi.hardware.scanner import use_sane_test_backend
 from madoguchi.language import LANGUAGES, Language
+from madoguchi.ops.simulated import cache_dir
 from madoguchi.ops.systemd import configure_logging
 from madoguchi.privacy import disable_core_dumps
 from madoguchi.simulate.gallery import save_frames, write_summary
 from madoguchi.simulate.harness import Desk
-from madoguchi.simulate.scenarios import Scenario, chip_scenarios, scenarios
+from madoguchi.simulate.scenarios import Scenario, Sight, chip_scenarios, presentation_scenarios, scenarios
 from madoguchi.synthetic.people import another_day, lfw_people, package_people
 from madoguchi.ui.messages import say
 
@@ -64,6 +65,10 @@ def simulation_config(
             },
             "hardware": {"kind": "simulated"},
             "storage": {"audit_path": str(out.resolve() / "audit.jsonl")},
+            # The visitor's voice on the recording speaker, and the passive presentation-attack checks
+            # (a camera playing frames in a loop cannot answer the challenge).
+            "voice": {"enabled": True, "cache_dir": str(cache_dir() / "voice")},
+            "pad": {"enabled": True, "challenge": False},
             "chip": chip,
         }
     )
@@ -116,10 +121,11 @@ def simulate(
     out.mkdir(parents=True, exist_ok=True)
     disable_core_dumps()  # the sample faces are public, but a core file would still be a face on disk
     if lfw:
-        people = lfw_people(lfw)
-    else:
+        people = chip_people = lfw_people(lfw)
+    else:  # the camera's is not the card's picture: the holder on another day (and another for the chip)
         genuine, impostor = package_people()
-        people = (genuine, another_day(genuine), impostor)  # the camera's is not the card's picture
+        people = (genuine, another_day(genuine), impostor)
+        chip_people = (genuine, another_day(genuine, seed=5), impostor)
     issuer = rsa.generate_private_key(65537, 2048)  # the sample cards' "J-LIS" key, for this run only
     jlis_keys = out / JLIS_KEYS
     jlis_keys.write_bytes(
@@ -129,7 +135,12 @@ def simulate(
     )
     desk, cold_start = open_desk(out, capture_seconds=capture_seconds, jlis_keys=jlis_keys, language=language)
     desk.frames[0].save(out / IDLE_FRAME)
-    scripted = scenarios(*people) + chip_scenarios(*people, issuer)
+    sight = Sight(desk.appliance.engine)
+    scripted = (
+        scenarios(sight, *people)
+        + chip_scenarios(sight, *chip_people, issuer)
+        + presentation_scenarios(sight, *people[:2])
+    )
     entries, timings = [], []
     try:
         for index, scenario in enumerate(scripted, start=1):

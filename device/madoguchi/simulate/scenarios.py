@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -20,6 +21,8 @@ from madoguchi.simulate.harness import Desk
 from madoguchi.synthetic.cards import sample_card_page
 from madoguchi.synthetic.forms import sample_form
 from madoguchi.synthetic.frames import swaying_frames
+from madoguchi.synthetic.heads import Head
+from madoguchi.synthetic.pad_families import scenario_frames
 from madoguchi.synthetic.people import Person, another_day
 
 Step = Callable[[Desk], None]
@@ -42,10 +45,32 @@ class Scenario:
     restore: Step = _nothing
 
 
-def _visit(page: np.ndarray | None, *people: Person) -> Step:
+class Sight:
+    """What the camera sees of people: one visitor as a head that sways and blinks, drawn in 3-D from
+    their picture (so the presentation-attack checks see a head, not a flat picture: they rightly
+    suspect a photo moved about); several side by side, or nobody, as pictures on a stand.
+
+    :param engine: the face engine, whose mesh shapes each head.
+    """
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+        self._heads: dict[int, list[np.ndarray]] = {}
+
+    def of(self, *people: Person) -> list[np.ndarray]:
+        if len(people) != 1:
+            return swaying_frames(*people)
+        (person,) = people
+        if id(person) not in self._heads:
+            head = Head.from_photo(np.asarray(person.image.convert("RGB")), self.engine)
+            self._heads[id(person)] = scenario_frames("bona_fide", [head])
+        return self._heads[id(person)]
+
+
+def _visit(sight: Sight, page: np.ndarray | None, *people: Person) -> Step:
     def prepare(desk: Desk) -> None:
         desk.put(page)
-        desk.show(*swaying_frames(*people))
+        desk.show(*sight.of(*people))
 
     return prepare
 
@@ -93,24 +118,26 @@ def _paper(*, out: bool) -> Step:
     return lambda desk: desk.paper(out=out)
 
 
-def scenarios(genuine_card: Person, genuine_live: Person, impostor: Person) -> list[Scenario]:
+def scenarios(sight: Sight, genuine_card: Person, genuine_live: Person, impostor: Person) -> list[Scenario]:
     card = sample_card_page(genuine_card)
-    genuine = _visit(card, genuine_live)
+    genuine = _visit(sight, card, genuine_live)
     pull_camera, plug_camera = _unplug("camera")
     pull_scanner, plug_scanner = _unplug("scanner")
     return [
         Scenario("genuine", "the card holder at the camera", genuine),
-        Scenario("impostor", "someone else at the camera", _visit(card, impostor)),
+        Scenario("impostor", "someone else at the camera", _visit(sight, card, impostor)),
         Scenario(
             "form_genuine",
             "申請時来庁: MODE pressed, an application form scanned, its applicant at the camera",
-            _then(_visit(sample_form(impostor), another_day(impostor, seed=1)), _mode("form")),
+            _then(_visit(sight, sample_form(impostor), another_day(impostor, seed=1)), _mode("form")),
             restore=_mode("card"),
         ),
-        Scenario("blank_page", "nothing on the scanner", _visit(None, genuine_live)),
-        Scenario("no_face_camera", "no one in front of the camera", _visit(card)),
+        Scenario("blank_page", "nothing on the scanner", _visit(sight, None, genuine_live)),
+        Scenario("no_face_camera", "no one in front of the camera", _visit(sight, card)),
         Scenario(
-            "two_faces_camera", "two people in front of the camera", _visit(card, genuine_live, impostor)
+            "two_faces_camera",
+            "two people in front of the camera",
+            _visit(sight, card, genuine_live, impostor),
         ),
         Scenario(
             "camera_unplugged", "the camera's cable pulled", _then(genuine, pull_camera), restore=plug_camera
@@ -139,10 +166,10 @@ SAMPLE_KEY = MyNumberKeyB("800101", "2034", "1234")
 WRONG_KEY = "80010120349999"
 
 
-def _chip_visit(card: MyNumberCard, *people: Person) -> Step:
+def _chip_visit(sight: Sight, card: MyNumberCard, *people: Person) -> Step:
     def prepare(desk: Desk) -> None:
         desk.tap(card)
-        desk.show(*swaying_frames(*people))
+        desk.show(*sight.of(*people))
         _mode("chip")(desk)
 
     return prepare
@@ -163,7 +190,7 @@ def _leave_chip(desk: Desk) -> None:
 
 
 def chip_scenarios(
-    genuine_card: Person, genuine_live: Person, impostor: Person, issuer: rsa.RSAPrivateKey
+    sight: Sight, genuine_card: Person, genuine_live: Person, impostor: Person, issuer: rsa.RSAPrivateKey
 ) -> list[Scenario]:
     """The chip source: My Number cards on the emulated reader, signed by ``issuer`` (the J-LIS
     key the simulator trusts) unless said otherwise."""
@@ -177,7 +204,7 @@ def chip_scenarios(
         Scenario(
             "chip_genuine",
             "IC chip: 照合番号B keyed in, the chip's photo against its holder at the camera",
-            _chip_visit(card(genuine_card), genuine_live),
+            _chip_visit(sight, card(genuine_card), genuine_live),
             act=_keyed(code),
             restore=_leave_chip,
         ),
@@ -186,8 +213,8 @@ def chip_scenarios(
             "IC chip: a forged card printed with the visitor's photo, its chip holding someone else's; "
             "the printed photo would have matched, the chip's does not",
             _then(
-                _visit(sample_card_page(genuine_live), genuine_live),
-                _chip_visit(card(impostor), genuine_live),
+                _visit(sight, sample_card_page(genuine_live), genuine_live),
+                _chip_visit(sight, card(impostor), genuine_live),
             ),
             act=_keyed(code),
             restore=_leave_chip,
@@ -195,15 +222,34 @@ def chip_scenarios(
         Scenario(
             "chip_wrong_code",
             "IC chip: a wrong 照合番号B; the chip says how many tries are left, nothing is resent",
-            _chip_visit(card(genuine_card), genuine_live),
+            _chip_visit(sight, card(genuine_card), genuine_live),
             act=_keyed(WRONG_KEY),
             restore=_leave_chip,
         ),
         Scenario(
             "chip_not_verified",
             "IC chip: a card whose signature does not verify; scored, shown as NOT verified, staff decide",
-            _chip_visit(card(genuine_card, stranger), genuine_live),
+            _chip_visit(sight, card(genuine_card, stranger), genuine_live),
             act=_keyed(code),
             restore=_leave_chip,
         ),
+    ]
+
+
+def presentation_scenarios(sight: Sight, genuine_card: Person, genuine_live: Person) -> list[Scenario]:
+    """Someone holds the card holder's picture to the camera ([pad] on): a printed photo moved by
+    hand, and a phone replaying it. Both are scored; the checks' advice is on the screen and slip."""
+    heads = [Head.from_photo(np.asarray(genuine_live.image.convert("RGB")), sight.engine)]
+    card = sample_card_page(genuine_card)
+
+    def held(kind: str) -> Step:
+        def prepare(desk: Desk) -> None:
+            desk.put(card)
+            desk.show(*scenario_frames(kind, heads))
+
+        return prepare
+
+    return [
+        Scenario("photo_at_camera", "a printed photo of the card holder held to the camera", held("print")),
+        Scenario("phone_at_camera", "a phone showing the card holder held to the camera", held("phone")),
     ]

@@ -8,5 +8,11 @@ Nothing here runs on the device at a counter. One module a job:
 - ``cards``: ID cards (DocXPand templates or drawn, the simulator's sample card, a plain card);
 - ``forms``: application forms (the benchmark's A4 form, the simulator's A5 sample);
 - ``scans``: the print-and-scan benchmark's pages, each a pure function of its seed;
-- ``frames``: camera frames (still, or visitors swaying at the counter).
+- ``frames``: camera frames (still, or visitors swaying at the counter);
+- ``families``: the card generator families (one held out of all tuning);
+- ``card_faces``: My Number card fronts with their printed text (the OCR benchmark's);
+- ``heads``: a photo turned into a head that turns and blinks in 3-D (from the face mesh's depth);
+- ``visitors``, ``attacks``, ``scenes``, ``pad_families``: capture sequences for the
+  presentation-attack checks (visitors who sway, blink and turn; prints, phones, replayed videos;
+  rooms and cameras; generator families with one held out).
 """

@@ -3,14 +3,15 @@
 Codes are what the journal and the audit record keep; the text is only for people. Outcome and
 error codes are the ``code`` of the exceptions in :mod:`madoguchi.errors`, as
 :mod:`madoguchi.counter.faults` maps them; advice codes match :mod:`madoguchi.document.quality`.
-Each reference source brings its own sentences (:data:`madoguchi.counter.sources.SOURCES`), which
-are merged in here.
+Each reference source brings its own sentences (:data:`madoguchi.counter.sources.SOURCES`), and so
+do the presentation-attack checks (:mod:`madoguchi.pad.texts`); they are merged in here.
 """
 
 from __future__ import annotations
 
 from madoguchi.counter.sources import SOURCES
 from madoguchi.language import Language, Text
+from madoguchi.pad.texts import TEXTS as PAD_TEXTS
 
 MESSAGES: dict[str, Text] = {
     # --- idle and progress ---
@@ -205,6 +206,7 @@ ACTIONS: dict[str, Text] = {
 
 
 MESSAGES |= {code: text for kind in SOURCES.values() for code, text in kind.messages.items()}
+MESSAGES |= PAD_TEXTS  # the presentation-attack checks' requests and results
 ACTIONS |= {code: text for kind in SOURCES.values() for code, text in kind.actions.items()}
 
 

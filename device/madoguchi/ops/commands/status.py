@@ -106,6 +106,16 @@ def _status(appliance: Appliance) -> StatusAnswer:
         )
         for name, origin in appliance.hardware.origin.items()
     ]
+    if appliance.announcer is not None:  # [voice] on: the loudspeaker is a device too
+        fault = appliance.announcer.fault
+        devices.append(
+            DeviceAnswer(
+                name="speaker",
+                origin=appliance.announcer.speaker.where,
+                last_fault=None if fault is None else fault.code,
+                last_fault_at=None if fault is None else fault.at,
+            )
+        )
     beat = appliance.notifier.last_beat
     number, head = audit.head()
     return StatusAnswer(
