@@ -28,15 +28,14 @@ from madoguchi.config.counter import CounterConfig
 from madoguchi.counter.availability import Availability
 from madoguchi.counter.calls import Call, Calls
 from madoguchi.counter.events import EventQueue
-from madoguchi.counter.faults import fault_code
 from madoguchi.counter.lcd import Lcd
 from madoguchi.counter.outcome import INTERRUPTED, Report, TransactionResult
 from madoguchi.counter.recorder import Recorder
 from madoguchi.counter.runner import TransactionRunner
+from madoguchi.counter.slips import Slips
 from madoguchi.counter.snapshot import Snapshot
 from madoguchi.counter.state import Event, State
-from madoguchi.errors import AuditFileChanged, AuditUnavailable, Cancelled, PrinterError
-from madoguchi.hardware.base import Printer
+from madoguchi.errors import AuditUnavailable, Cancelled
 
 log = logging.getLogger(__name__)
 
@@ -77,14 +76,14 @@ class Counter:
         lcd: Lcd,
         runner: TransactionRunner,
         recorder: Recorder,
-        printer: Printer,
+        slips: Slips,
         settings: CounterConfig,
         modes: Sequence[str],
         clock: Callable[[], float],
         hooks: Hooks,
     ) -> None:
         self.events, self.calls, self.lcd = events, calls, lcd
-        self.runner, self.recorder, self.printer = runner, recorder, printer
+        self.runner, self.recorder, self.slips = runner, recorder, slips
         self.settings, self.modes, self.mode = settings, tuple(modes), settings.mode
         self.clock, self.hooks = clock, hooks
         self.serving: int | None = None
@@ -239,22 +238,10 @@ class Counter:
         self.enter(State.REPORTING)
         self.lcd.saw(result.code)
         self.lcd.put(lambda notice: self.lcd.presenter.result(result, notice=notice))
-        try:
-            self.recorder.check_file()  # no slip unless its record lands in the file the path names
-            self.printer.print_slip(self.lcd.presenter.slip(result, witness=self.recorder.witness()))
-        except (PrinterError, AuditFileChanged) as error:
-            problem = (
-                "audit_file_changed"
-                if isinstance(error, AuditFileChanged)
-                else fault_code(error, "reference")
-            )
-            log.error("transaction %d: slip not printed: %s", result.number, error)
-            result = dataclasses.replace(result, notes=(problem, *result.notes))
-            self.lcd.saw(problem)
+        result, slip_printed = self.slips.print(result)
+        if not slip_printed:  # said on the screen, with what to do
+            self.lcd.saw(result.notes[0])
             self.lcd.put(lambda notice: self.lcd.presenter.result(result, notice=notice))
-            slip_printed = False
-        else:
-            slip_printed = True
         for event in self.events.pending():  # pressed while the slip printed
             if isinstance(event, Call):
                 self.calls.take(event)

@@ -29,6 +29,7 @@ from madoguchi.counter.lcd import Lcd
 from madoguchi.counter.outcome import Report
 from madoguchi.counter.recorder import Recorder
 from madoguchi.counter.runner import Engine, TransactionRunner
+from madoguchi.counter.slips import Slips
 from madoguchi.counter.sources import SOURCES
 from madoguchi.counter.sources.base import Locate, ReferenceSource, SourceParts
 from madoguchi.counter.state import Event
@@ -132,7 +133,7 @@ def assemble(
         lcd=lcd,
         runner=runner,
         recorder=recorder,
-        printer=hardware.printer,
+        slips=Slips(hardware.printer, recorder, lcd),
         settings=counter_config,
         modes=tuple(sources),
         clock=clock,
