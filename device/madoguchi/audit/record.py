@@ -19,6 +19,14 @@ MAX_NUMBER = 10**12
 
 # Outcome of the record that marks a lost log (see AuditLog.open); never a transaction's outcome.
 AUDIT_LOST = "audit_lost"
+CONFIG_CHANGED = "config_changed"
+"""Outcome of the record that keeps a ``config set`` (who, old -> new)."""
+DECISION = "decision"
+"""Outcome of the record that keeps staff's decision (``decision``) on a scored transaction (``about``)."""
+REPRINT = "reprint"
+"""Outcome of the record that keeps a transaction's slip printed again (``about``)."""
+DECISIONS = ("issued", "second_check", "refused")
+"""What staff may decide after a score: 交付, 再確認, 交付せず."""
 
 
 class DamagedRecord(ValueError):
@@ -44,6 +52,10 @@ class AuditRecord:
     """The reference source ("card", "form", "chip"); None in records written before it was kept."""
     chip_verified: bool | None = None
     """The chip photo's signature check (None: not a chip, or not checkable). Nothing from the chip."""
+    about: int | None = None
+    """The transaction a decision or reprint record is about; None in every other record."""
+    decision: str | None = None
+    """Staff's decision (one of :data:`DECISIONS`) in a decision record; None in every other."""
 
     @classmethod
     def of(
@@ -165,4 +177,13 @@ def record_from(data: dict[str, object]) -> AuditRecord:
         chip_verified=(
             _check(data, "chip_verified", bool, optional=True) if "chip_verified" in data else None  # type: ignore[arg-type]
         ),
+        about=None if data.get("about") is None else check_number(data["about"], "about"),
+        decision=_decision(data),
     )
+
+
+def _decision(data: dict[str, object]) -> str | None:
+    decision = data.get("decision")
+    if decision is not None and decision not in DECISIONS:
+        raise DamagedRecord(f"decision is {decision!r}")
+    return decision  # type: ignore[return-value]
