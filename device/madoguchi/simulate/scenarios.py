@@ -1,7 +1,8 @@
 """The scripted visitors of ``madoguchi simulate``: each scenario is one transaction.
 
 A scenario prepares the desk (pages on the glass, what the camera sees, a cable pulled), acts as
-staff would (buttons), and restores what it changed. Every wait is on the counter's state.
+staff would (buttons), records staff's decision on a score (or uses the staff menu), and restores
+what it changed. Every wait is on the counter's state.
 """
 
 from __future__ import annotations
@@ -33,12 +34,29 @@ def _start(desk: Desk) -> None:
     desk.press("start")
 
 
+def pressed(*buttons: str) -> Step:
+    """Each button in turn, once the counter has acted on the one before."""
+
+    def press(desk: Desk) -> None:
+        for button in buttons:
+            desk.press(button)
+            desk.settle()
+
+    return press
+
+
+ISSUE, CHECK_AGAIN, REFUSE = pressed("start"), pressed("mode"), pressed("cancel")
+"""Staff's decision while the score is on screen: 交付, 再確認, 交付せず."""
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
     description: str
     prepare: Step
     act: Step = _start
+    decide: Step = _nothing
+    """What staff do once the result is on screen: their decision on a score, the staff menu."""
     restore: Step = _nothing
 
 
@@ -99,12 +117,20 @@ def scenarios(genuine_card: Person, genuine_live: Person, impostor: Person) -> l
     pull_camera, plug_camera = _unplug("camera")
     pull_scanner, plug_scanner = _unplug("scanner")
     return [
-        Scenario("genuine", "the card holder at the camera", genuine),
-        Scenario("impostor", "someone else at the camera", _visit(card, impostor)),
+        Scenario(
+            "genuine", "the card holder at the camera; staff issue the card (START)", genuine, decide=ISSUE
+        ),
+        Scenario(
+            "impostor",
+            "someone else at the camera; staff refuse (CANCEL)",
+            _visit(card, impostor),
+            decide=REFUSE,
+        ),
         Scenario(
             "form_genuine",
             "申請時来庁: MODE pressed, an application form scanned, its applicant at the camera",
             _then(_visit(sample_form(impostor), impostor), _mode("form")),
+            decide=ISSUE,
             restore=_mode("card"),
         ),
         Scenario("blank_page", "nothing on the scanner", _visit(None, genuine_live)),
@@ -120,9 +146,10 @@ def scenarios(genuine_card: Person, genuine_live: Person, impostor: Person) -> l
         ),
         Scenario(
             "printer_out_of_paper",
-            "the printer runs out of paper; the score stays on screen",
+            "the printer runs out of paper; the score stays on screen; staff issue the card, load paper "
+            "and print the slip again from the staff menu (CANCEL, START): 再発行",
             _then(genuine, _paper(out=True)),
-            restore=_paper(out=False),
+            decide=_then(ISSUE, _paper(out=False), pressed("cancel", "start")),
         ),
         Scenario("cancel", "CANCEL pressed while the camera watches", genuine, act=_cancel_while_capturing),
         Scenario(
@@ -130,6 +157,7 @@ def scenarios(genuine_card: Person, genuine_live: Person, impostor: Person) -> l
             "START pressed again while the first visitor is served; the second press is answered",
             genuine,
             act=_press_twice,
+            decide=ISSUE,
         ),
     ]
 
@@ -179,6 +207,7 @@ def chip_scenarios(
             "IC chip: 照合番号B keyed in, the chip's photo against its holder at the camera",
             _chip_visit(card(genuine_card), genuine_live),
             act=_keyed(code),
+            decide=ISSUE,
             restore=_leave_chip,
         ),
         Scenario(
@@ -190,6 +219,7 @@ def chip_scenarios(
                 _chip_visit(card(impostor), genuine_live),
             ),
             act=_keyed(code),
+            decide=REFUSE,
             restore=_leave_chip,
         ),
         Scenario(
@@ -201,9 +231,11 @@ def chip_scenarios(
         ),
         Scenario(
             "chip_not_verified",
-            "IC chip: a card whose signature does not verify; scored, shown as NOT verified, staff decide",
+            "IC chip: a card whose signature does not verify; scored, shown as NOT verified; staff check "
+            "again (MODE)",
             _chip_visit(card(genuine_card, stranger), genuine_live),
             act=_keyed(code),
+            decide=CHECK_AGAIN,
             restore=_leave_chip,
         ),
     ]
