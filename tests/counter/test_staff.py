@@ -5,15 +5,17 @@ slips that say what happened (no slip for a cancel)."""
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
+import os
 import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from test_counter_audit import FullDisk
 
 from daemon_doubles import camera_frame, card_page, counter_settings, marker_desk
 from madoguchi.audit.figures import read_figures
+from madoguchi.audit.files import Files
 from madoguchi.counter.calls import Call
 from madoguchi.counter.menu import ITEMS, MENU_SECONDS
 from madoguchi.counter.state import State
@@ -32,6 +34,18 @@ class Clock:
 
     def __call__(self) -> float:
         return time.monotonic() + self.ahead
+
+
+class FailingWrites(Files):
+    """A disk whose writes fail (an I/O error) once ``failing``; its free space still looks fine, so the
+    counter serves on until a write is refused."""
+
+    failing = False
+
+    def write(self, fd: int, data: bytes) -> int:
+        if self.failing:
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        return super().write(fd, data)
 
 
 @pytest.fixture
@@ -154,18 +168,18 @@ def test_with_decisions_off_start_at_a_score_serves_the_next_visitor(simulated_h
 def test_a_decision_the_record_cannot_keep_is_said_and_the_counter_goes_out_of_service(
     simulated_hardware, tmp_path, clock
 ):
-    disk = FullDisk()
+    disk = FailingWrites()
     desk = staff_desk(simulated_hardware, tmp_path, clock, options={"audit_files": disk})
     try:
         report = served(desk)
-        disk.full = True
+        disk.failing = True
         desk.press("start")
         desk.wait_for(State.OUT_OF_SERVICE)
         shown = [frame.tobytes() for frame in desk.frames]
         assert presenter(desk).decided(report.result, "issued", recorded=False).tobytes() in shown
         assert [record["outcome"] for record in records(desk)] == ["scored"]
     finally:
-        disk.full = False
+        disk.failing = False
         desk.close()
 
 
