@@ -28,6 +28,7 @@ from madoguchi.ops.privacy_check import PSEUDO_FS
 
 COUNTER = '[counter]\nmunicipality = "テスト市"\nterminal_id = "test-01"\nthreshold = 60\n'
 COUNTER += "capture_seconds = 0.5\nresult_seconds = 1.0\n"
+COUNTER += "decisions = false\n"  # START at a result starts the next visitor (tests chain visitors)
 
 RUN = r"""
 import sys

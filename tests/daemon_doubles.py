@@ -115,8 +115,16 @@ def fake_assess(rgb: np.ndarray, face: Face, *, side: str) -> FakeQuality:
 
 
 def counter_settings(tmp_path, **counter) -> config_module.Config:
-    """A valid config for tests: simulated devices, a short capture, the audit record in tmp_path."""
-    section = {"municipality": "テスト市", "terminal_id": "test-01", "threshold": 60, "capture_seconds": 0.3}
+    """A valid config for tests: simulated devices, a short capture, the audit record in tmp_path.
+    Staff's decision is off, so START at a result starts the next visitor (tests of the decision
+    itself turn it on: ``decisions=True``)."""
+    section = {
+        "municipality": "テスト市",
+        "terminal_id": "test-01",
+        "threshold": 60,
+        "capture_seconds": 0.3,
+        "decisions": False,
+    }
     return config_module.parse(
         {
             "counter": section | counter,

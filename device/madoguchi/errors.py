@@ -161,6 +161,12 @@ class Cancelled(MadoguchiError):
     """CANCEL was pressed, or the daemon is stopping, while a transaction ran."""
 
 
+class NothingToReprint(MadoguchiError, LookupError):
+    """No transaction's slip has been printed (or tried) since the daemon started: none to print again."""
+
+    code = "nothing_to_reprint"
+
+
 class Busy(MadoguchiError):
     """A technician's call was withdrawn: a visitor was being served longer than its caller would wait."""
 

@@ -74,6 +74,7 @@ def chip_desk(simulated_hardware, tmp_path, *, card_timeout: float = 1.0, **coun
                 "threshold": 60,
                 "capture_seconds": 0.3,
                 "mode": "chip",
+                "decisions": False,  # START at a result starts the next visitor
                 **counter,
             },
             "hardware": {"kind": "simulated"},

@@ -103,7 +103,7 @@ def test_messages_slips_and_frames(summary):
     assert entries["printer_out_of_paper"]["slip_printed"] is False
     assert entries["printer_out_of_paper"]["notes"][0] == "printer_out_of_paper"
     numbers = [entry["transaction"] for entry in data["transactions"]]
-    assert numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+    assert numbers == sorted(set(numbers))  # staff's decisions and a reprint take numbers in between
     for entry in data["transactions"]:
         assert entry["lcd_frames"], entry["scenario"]
         for name in entry["lcd_frames"]:
@@ -117,7 +117,7 @@ def test_only_frames_slips_record_and_summary_are_written(summary):
     out, data = summary
     records = {"audit.jsonl", "audit.jsonl.state"}
     expected = {"summary.json", "index.html", "sample-jlis-public.pem", *records, data["idle_frame"]}
-    for entry in data["transactions"]:
+    for entry in [*data["transactions"], data["end_of_day"]]:
         expected.update(entry["lcd_frames"])
         expected.update([entry["slip"]] if entry["slip"] else [])
     assert {path.name for path in out.iterdir()} == expected
@@ -137,3 +137,22 @@ def test_index_shows_each_scenario_with_its_frames_and_slip(summary):
                 assert f'src="{name}"' in page
     linked = set(re.findall(r'src="([^"]+)"', page))
     assert linked and all((out / name).is_file() for name in linked)  # nothing but the PNGs beside it
+
+
+def test_staff_decide_reprint_and_print_the_day_slip(summary):
+    out, data = summary
+    entries = by_scenario(summary)
+    records = [json.loads(line) for line in (out / "audit.jsonl").read_text().splitlines()]
+    decided = {record["about"]: record["decision"] for record in records if record["outcome"] == "decision"}
+    expected = {"genuine": "issued", "impostor": "refused", "chip_not_verified": "second_check"}
+    assert {name: decided.get(entries[name]["transaction"]) for name in expected} == expected
+    assert all(entries[name]["transaction"] not in decided for name in ("blank_page", "cancel"))  # no score
+    (reprint,) = [record for record in records if record["outcome"] == "reprint"]
+    assert (reprint["about"], reprint["slip_printed"]) == (
+        entries["printer_out_of_paper"]["transaction"],
+        True,
+    )
+    assert entries["cancel"]["slip"] is None  # a cancel prints no slip
+    day = data["end_of_day"]
+    assert Image.open(out / day["slip"]).mode == "1" and len(day["lcd_frames"]) >= 3
+    assert 'id="end_of_day"' in (out / "index.html").read_text(encoding="utf-8")

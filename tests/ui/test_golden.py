@@ -12,6 +12,7 @@ A small tolerance absorbs anti-aliasing differences between FreeType versions.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
 from datetime import datetime
@@ -21,6 +22,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from madoguchi.audit.figures import tally
+from madoguchi.audit.record import AuditRecord
+from madoguchi.counter.menu import ITEMS
 from madoguchi.counter.outcome import SourceDetail, TransactionResult
 from madoguchi.ui.presenter import Presenter
 from madoguchi.ui.screens import Look
@@ -68,6 +72,51 @@ CHIP_NOT_VERIFIED = TransactionResult(
     detail=SourceDetail(("chip_not_verified",), alert=True, record={"chip_verified": False}),
 )
 CHIP_WRONG_CODE = TransactionResult(42, WHEN, "chip", 60, "chip_wrong_code", values={"tries": 9})
+
+
+def day_records() -> list[AuditRecord]:
+    """A made-up day: twelve scores (two below 60: one issued, one refused), a fault, a cancel, a chip
+    refusing its code, decisions, a reprint."""
+    scores = (91.2, 84.0, 77.5, 73.1, 68.8, 66.0, 62.4, 55.0, 48.3, 95.0, 100.0, 81.7)
+    records, number = [], 0
+    for index, score in enumerate(scores):
+        number += 1
+        mode = ("card", "form", "chip")[index % 3]
+        time = f"2026-11-25T{9 + index // 2:02d}:{index * 5 % 60:02d}:00"
+        records.append(
+            AuditRecord(number, time, "counter-01", mode, 60, "scored", score, score >= 60, (), True, mode)
+        )
+        if index not in (3, 11):  # no decision recorded on these two
+            kind = "issued" if index != 8 else "refused"
+            number += 1
+            records.append(
+                AuditRecord(
+                    number,
+                    time,
+                    "counter-01",
+                    mode,
+                    60,
+                    "decision",
+                    None,
+                    None,
+                    (),
+                    None,
+                    mode,
+                    about=number - 1,
+                    decision=kind,
+                )
+            )
+    for outcome in ("no_face_live", "cancelled", "chip_wrong_code", "reprint"):
+        number += 1
+        records.append(
+            AuditRecord(
+                number, "2026-11-25T16:00:00", "counter-01", "chip", 60, outcome, None, None, (), True, "chip"
+            )
+        )
+    return records
+
+
+DAY = tally(day_records(), WHEN.date(), WHEN.date())
 
 Render = Callable[[Presenter], Image.Image]
 
@@ -122,6 +171,16 @@ SCREENS: dict[str, Render] = {
     "result-chip-verified": lambda p: p.result(CHIP_VERIFIED),
     "result-chip-not-verified": lambda p: p.result(CHIP_NOT_VERIFIED),
     "result-chip-wrong-code": lambda p: p.result(CHIP_WRONG_CODE),
+    "result-above-no-decisions": lambda p: dataclasses.replace(p, decisions=False).result(ABOVE),
+    "decided-issued": lambda p: p.decided(ABOVE, "issued"),
+    "decided-second-check": lambda p: p.decided(BELOW, "second_check"),
+    "decided-refused-not-recorded": lambda p: p.decided(BELOW, "refused", recorded=False),
+    "menu": lambda p: p.menu(ITEMS, 0, last=42),
+    "menu-nothing-to-reprint": lambda p: p.menu(ITEMS, 0, last=None, notice="nothing_to_reprint"),
+    "menu-day": lambda p: p.menu(ITEMS, 1, last=42),
+    "menu-done-reprinted": lambda p: p.menu_done("reprinted", transaction=42),
+    "menu-done-out-of-paper": lambda p: p.menu_done("printer_out_of_paper", transaction=42),
+    "menu-done-day": lambda p: p.menu_done("day_printed", figures=DAY),
     "missing-camera": lambda p: p.device_missing("camera"),
     "out-of-service": lambda p: p.out_of_service("disk full (0 KiB free in /var/lib/madoguchi)"),
     "slip-above": lambda p: p.slip(ABOVE, witness=(41, "3f9a0c2b7d41")),
@@ -138,6 +197,10 @@ SCREENS: dict[str, Render] = {
     ),
     "slip-chip-not-verified": lambda p: p.slip(CHIP_NOT_VERIFIED),
     "slip-chip-wrong-code": lambda p: p.slip(CHIP_WRONG_CODE),
+    "slip-reprint": lambda p: p.slip(
+        ABOVE, witness=(41, "3f9a0c2b7d41"), reprinted_at=WHEN.replace(hour=10, minute=2)
+    ),
+    "slip-day": lambda p: p.day_slip(DAY, printed_at=WHEN.replace(hour=17, minute=30)),
 }
 
 LOOKS = {
@@ -148,7 +211,16 @@ LOOKS = {
     "ja-landscape-58mm": ("ja", (320, 240), 384),
 }
 CASES = [(look, name) for look in ("ja", "en") for name in SCREENS] + [
-    ("ja-landscape-58mm", name) for name in ("idle-card", "result-above", "result-no-face", "slip-above")
+    ("ja-landscape-58mm", name)
+    for name in (
+        "idle-card",
+        "result-above",
+        "result-no-face",
+        "slip-above",
+        "decided-issued",
+        "menu",
+        "slip-day",
+    )
 ]
 
 
@@ -160,6 +232,7 @@ def presenter(look: str) -> Presenter:
         terminal_id="counter-01",
         mode_button=True,
         slip_width_px=width,
+        decisions=True,
     )
 
 

@@ -64,21 +64,26 @@ change made in place without changing the file's size is seen by ``verify``, not
 Only the fields of :class:`AuditRecord` can be written: numbers, codes and times (``RECORD_KEYS``
 adds the chain and seal fields). There is no field for an image, a descriptor, a face box or
 anything else biometric, and :func:`verify` flags any line that has a key outside that list.
+Staff's decision on a score and a slip printed again are records of their own (outcome ``decision``
+or ``reprint``, ``about`` the transaction's number): a number, a code and a time, never the score again.
 """
 
 from madoguchi.audit.chain import ChainReport, parse_head, verify
 from madoguchi.audit.files import Files
 from madoguchi.audit.log import RESERVE_BYTES, AuditLog
 from madoguchi.audit.marker import DEFAULT_MARKER, default_marker
-from madoguchi.audit.record import AUDIT_LOST, GENESIS, RECORD_KEYS, AuditRecord
+from madoguchi.audit.record import AUDIT_LOST, DECISION, DECISIONS, GENESIS, RECORD_KEYS, REPRINT, AuditRecord
 from madoguchi.audit.seal import key_path, parse_verification_key, qr_text, setup_key
 from madoguchi.errors import AuditFileChanged, AuditUnavailable, AuditWiped
 
 __all__ = [
     "AUDIT_LOST",
+    "DECISION",
+    "DECISIONS",
     "DEFAULT_MARKER",
     "GENESIS",
     "RECORD_KEYS",
+    "REPRINT",
     "RESERVE_BYTES",
     "AuditFileChanged",
     "AuditLog",

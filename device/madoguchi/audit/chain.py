@@ -58,7 +58,7 @@ class ChainReport:
         return not self.problems and not self.torn_bytes
 
 
-def _lines(handle: BinaryIO) -> Iterator[tuple[bytes, int, bool]]:
+def bounded_lines(handle: BinaryIO) -> Iterator[tuple[bytes, int, bool]]:
     """(line without newline, bytes it took, whether a newline ended it); a long line comes cut short."""
     while True:
         chunk = handle.readline(MAX_LINE + 2)
@@ -224,7 +224,7 @@ def scan(
         report.missing = True
     else:
         with handle:
-            lines = _lines(handle)
+            lines = bounded_lines(handle)
             pending = next(lines, None)
             index = 0
             while pending is not None:

@@ -19,6 +19,14 @@ MAX_NUMBER = 10**12
 
 # Outcome of the record that marks a lost log (see AuditLog.open); never a transaction's outcome.
 AUDIT_LOST = "audit_lost"
+CONFIG_CHANGED = "config_changed"
+"""Outcome of the record that keeps a ``config set`` (who, old -> new)."""
+DECISION = "decision"
+"""Outcome of the record that keeps staff's decision (``decision``) on a scored transaction (``about``)."""
+REPRINT = "reprint"
+"""Outcome of the record that keeps a transaction's slip printed again (``about``)."""
+DECISIONS = ("issued", "second_check", "refused")
+"""What staff may decide after a score: 交付, 再確認, 交付せず."""
 
 
 class DamagedRecord(ValueError):
@@ -48,6 +56,10 @@ class AuditRecord:
     """The presentation-attack checks' result (pass, suspect, undetermined); None: not run."""
     pad_signals: tuple[str, ...] | None = None
     """Each check's outcome as ``signal=outcome[:detail]`` codes; None: not run."""
+    about: int | None = None
+    """The transaction a decision or reprint record is about; None in every other record."""
+    decision: str | None = None
+    """Staff's decision (one of :data:`DECISIONS`) in a decision record; None in every other."""
 
     @classmethod
     def of(
@@ -171,6 +183,8 @@ def record_from(data: dict[str, object]) -> AuditRecord:
         ),
         pad=_check(data, "pad", str, optional=True) if "pad" in data else None,  # type: ignore[arg-type]
         pad_signals=_texts(data, "pad_signals") if "pad_signals" in data else None,
+        about=None if data.get("about") is None else check_number(data["about"], "about"),
+        decision=_decision(data),
     )
 
 
@@ -182,3 +196,10 @@ def _texts(data: dict[str, object], key: str) -> tuple[str, ...] | None:
     if not all(isinstance(value, str) for value in values):  # type: ignore[union-attr]
         raise DamagedRecord(f"{key} are not all text")
     return tuple(values)  # type: ignore[arg-type]
+
+
+def _decision(data: dict[str, object]) -> str | None:
+    decision = data.get("decision")
+    if decision is not None and decision not in DECISIONS:
+        raise DamagedRecord(f"decision is {decision!r}")
+    return decision  # type: ignore[return-value]

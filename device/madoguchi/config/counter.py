@@ -75,6 +75,13 @@ class CounterConfig(Section):
         title="Mode button",
         description="Whether the MODE button switches card/form (and chip).",
     )
+    decisions: bool = Field(
+        default=True,
+        title="Staff's decision",
+        description="Whether staff record what they did after a score with one press while it is on "
+        "screen: START 交付 (issued), MODE 再確認 (second check), CANCEL 交付せず (refused). Kept in the "
+        "audit record (no biometric data) for the day slip and `madoguchi report`.",
+    )
     language: Language = Field(default="ja", title="Language", description="Of screens and slips.")
     capture_seconds: float = Field(
         default=3.0,

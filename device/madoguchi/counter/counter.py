@@ -6,7 +6,8 @@
 The transaction itself is :class:`~madoguchi.counter.runner.TransactionRunner`'s; the screens and
 the slip are the :class:`~madoguchi.ui.presenter.Presenter`'s, on the :class:`~.lcd.Lcd`; the
 audit record is the :class:`~.recorder.Recorder`'s; a keyed-in code is the
-:class:`~.keypad.Keypad`'s; technicians' calls are :class:`~.calls.Calls`'. The counter keeps the
+:class:`~.keypad.Keypad`'s; technicians' calls are :class:`~.calls.Calls`'; staff's decision on a
+score and the staff menu are :class:`~.staff.StaffKeys`'. The counter keeps the
 loop, the mode, how long a result stays on screen, and whether it can serve at all. Faces are wiped
 before anything is reported. While no audit record can be kept (a full disk), no transaction
 starts: the counter is out of service, says why on the LCD and to systemd, and resumes by itself.
@@ -34,6 +35,7 @@ from madoguchi.counter.recorder import Recorder
 from madoguchi.counter.runner import TransactionRunner
 from madoguchi.counter.slips import Slips
 from madoguchi.counter.snapshot import Snapshot
+from madoguchi.counter.staff import StaffKeys
 from madoguchi.counter.state import Event, KeyPress, State
 from madoguchi.errors import AuditUnavailable, Cancelled
 
@@ -77,13 +79,14 @@ class Counter:
         runner: TransactionRunner,
         recorder: Recorder,
         slips: Slips,
+        staff: StaffKeys,
         settings: CounterConfig,
         modes: Sequence[str],
         clock: Callable[[], float],
         hooks: Hooks,
     ) -> None:
         self.events, self.calls, self.lcd = events, calls, lcd
-        self.runner, self.recorder, self.slips = runner, recorder, slips
+        self.runner, self.recorder, self.slips, self.staff = runner, recorder, slips, staff
         self.settings, self.modes, self.mode = settings, tuple(modes), settings.mode
         self.clock, self.hooks = clock, hooks
         self.serving: int | None = None
@@ -131,6 +134,8 @@ class Counter:
     def _handle(self, event: Event | Call) -> None:
         if isinstance(event, Call):
             self.calls.run(event)
+        elif self.availability.reason is None and (until := self.staff.press(event)) is not None:
+            self._result_until = until  # a decision on the score, or the staff menu: then the idle screen
         elif event is Event.START:
             self._serve()
         elif event is Event.STOP:
@@ -231,6 +236,7 @@ class Counter:
             recovered = self.availability.lost(error)  # at once, at the top of a changed file's successor
         if recovered:
             self._result_until = self.clock() + settings.result_seconds
+            self.staff.offer(result, self._result_until)
             self.lcd.redraw()
             self.enter(State.IDLE)  # the result stays on screen until result_seconds pass or a button
         for observer in self.hooks.observers:
@@ -241,10 +247,7 @@ class Counter:
         self.enter(State.REPORTING)
         self.lcd.saw(result.code)
         self.lcd.put(lambda notice: self.lcd.presenter.result(result, notice=notice))
-        result, slip_printed = self.slips.print(result)
-        if not slip_printed:  # said on the screen, with what to do
-            self.lcd.saw(result.notes[0])
-            self.lcd.put(lambda notice: self.lcd.presenter.result(result, notice=notice))
+        result, slip_printed = self.slips.print(result)  # a slip not printed: a note, on the screen too
         for event in self.events.pending():  # pressed while the slip printed
             if isinstance(event, Call):
                 self.calls.take(event)

@@ -12,6 +12,8 @@ from datetime import datetime
 
 SCORED = "scored"
 CANCELLED = "cancelled"
+SELFTEST = "selftest"
+"""The outcome of the test slip's result (``print-test``, the self-test): no visitor, no comparison."""
 # Only in the audit record: a transaction the daemon did not live to finish (see audit.AuditLog.begin).
 INTERRUPTED = "interrupted"
 

@@ -8,13 +8,12 @@ be kept (a full or read-only disk), both raise AuditUnavailable and no transacti
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 from madoguchi.audit import AuditLog, AuditRecord
+from madoguchi.audit.record import CONFIG_CHANGED, DECISION, REPRINT
 from madoguchi.counter.outcome import TransactionResult
-
-CONFIG_CHANGED = "config_changed"
-"""The outcome of a record that keeps a ``config set`` (who, old -> new)."""
 
 
 class Recorder:
@@ -64,6 +63,29 @@ class Recorder:
             self._record(change, messages=(f"{key}: {old} -> {new}", f"by {by}"), slip_printed=None)
         )
         return change.number
+
+    def decided(self, result: TransactionResult, decision: str, *, when: datetime) -> int:
+        """Keep staff's ``decision`` on ``result`` as a record of its own (its number, the decision,
+        the time: not the score again, nothing biometric); the record's number."""
+        return self._about(result, DECISION, when, slip_printed=None, decision=decision)
+
+    def reprinted(self, result: TransactionResult, *, when: datetime, printed: bool) -> int:
+        """Keep that ``result``'s slip was printed again (or tried: ``printed``); the record's number."""
+        return self._about(result, REPRINT, when, slip_printed=printed)
+
+    def _about(
+        self,
+        result: TransactionResult,
+        outcome: str,
+        when: datetime,
+        *,
+        slip_printed: bool | None,
+        decision: str | None = None,
+    ) -> int:
+        note = TransactionResult(self.audit.next_number(), when, result.mode, result.threshold, outcome)
+        record = self._record(note, messages=(), slip_printed=slip_printed)
+        self.audit.append(dataclasses.replace(record, about=result.number, decision=decision))
+        return note.number
 
     def _record(
         self, result: TransactionResult, *, messages: tuple[str, ...], slip_printed: bool | None

@@ -16,6 +16,7 @@ from madoguchi.config.counter import CounterConfig
 from madoguchi.counter.calls import Call
 from madoguchi.counter.events import EventQueue
 from madoguchi.counter.recorder import Recorder
+from madoguchi.counter.slips import Slips
 from madoguchi.counter.snapshot import Snapshot
 from madoguchi.counter.state import Event
 from madoguchi.hardware.base import Hardware
@@ -49,6 +50,7 @@ class Appliance:
     :param measure: the quality figures of a face in a frame (the camera check shows them).
     :param checks: the self-test's, print-test's and scan-test's checks.
     :param recorder: keeps a ``config set`` in the audit record.
+    :param slips: prints the last slip again and the day slip (``reprint``, ``day-slip``).
     :param audit: the open audit record (its head and path for ``status``).
     :param tally: today's transactions, the last result, each device's last fault.
     :param notifier: systemd's watchdog and when the counter last beat.
@@ -68,6 +70,7 @@ class Appliance:
     measure: Callable[[np.ndarray, Any], dict[str, float]]
     checks: DeviceChecks
     recorder: Recorder
+    slips: Slips
     audit: AuditLog
     tally: Tally
     notifier: SystemdNotifier

@@ -22,7 +22,7 @@ import numpy as np
 from madoguchi.audit import verify
 from madoguchi.audit.reading import newest_first
 from madoguchi.config import CommonConfig, load
-from madoguchi.counter.outcome import TransactionResult
+from madoguchi.counter.outcome import SELFTEST, TransactionResult
 from madoguchi.counter.sources import SOURCES
 from madoguchi.errors import MadoguchiError
 from madoguchi.hardware.base import Hardware
@@ -160,7 +160,7 @@ class DeviceChecks:
 
     def printer(self) -> str:
         counter = self.config().counter
-        test = TransactionResult(0, datetime.now().astimezone(), counter.mode, counter.threshold, "selftest")
+        test = TransactionResult(0, datetime.now().astimezone(), counter.mode, counter.threshold, SELFTEST)
         self.hardware.printer.print_slip(self.presenter().slip(test))
         return f"{self.hardware.printer.width_px} dots, test slip printed"
 

@@ -15,23 +15,28 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from madoguchi.audit import AuditLog
+from madoguchi.audit.figures import read_figures
 from madoguchi.config import CommonConfig
 from madoguchi.counter.calls import Calls
 from madoguchi.counter.capture import Assess, Watch
 from madoguchi.counter.counter import Counter, Hooks
+from madoguchi.counter.decision import Decisions
 from madoguchi.counter.events import EventQueue
 from madoguchi.counter.keypad import Keypad
 from madoguchi.counter.lcd import Lcd
+from madoguchi.counter.menu import StaffMenu
 from madoguchi.counter.outcome import Report
 from madoguchi.counter.recorder import Recorder
 from madoguchi.counter.runner import Engine, TransactionRunner
 from madoguchi.counter.slips import Slips
 from madoguchi.counter.sources import SOURCES
 from madoguchi.counter.sources.base import Locate, ReferenceSource, SourceParts
+from madoguchi.counter.staff import StaffKeys
 from madoguchi.counter.state import Event, KeyPress
 from madoguchi.document.card_code import CardCodeReader
 from madoguchi.document.locate import locate_photo
@@ -97,10 +102,12 @@ def assemble(
     assess: Assess = assess_quality,
     clock: Callable[[], float] = time.monotonic,
     clock_problem: Callable[[], str | None] = lambda: None,
+    now: Callable[[], datetime] = Hooks.now,
     observers: Sequence[Callable[[Report], None]] = (),
 ) -> Appliance:
     """The counter for ``config`` on ``hardware``, with ``engine`` and the open ``audit`` record,
-    wired to its buttons and to systemd through ``notifier``; ``observers`` hear of every report."""
+    wired to its buttons and to systemd through ``notifier``; ``observers`` hear of every report;
+    ``now`` is the wall clock of slips and records."""
     config_file = ConfigFile(config_path, config)
     events, lcd = EventQueue(), Lcd(hardware.display, presenter_for(config, hardware))
     calls = Calls(redraw=lambda: counter.redraw())
@@ -137,7 +144,19 @@ def assemble(
         heartbeat=notifier.watchdog,
         status=lambda text: notifier.notify(status=text),
         clock_problem=clock_problem,
+        now=now,
         observers=(tally.add, *observers),
+    )
+    slips = Slips(hardware.printer, recorder, lcd)
+    staff = StaffKeys(
+        Decisions(recorder, lcd, enabled=lambda: counter.settings.decisions, clock=clock, now=hooks.now),
+        StaffMenu(
+            lcd,
+            slips,
+            figures=lambda day: read_figures(audit.path, day, day),
+            clock=clock,
+            now=hooks.now,
+        ),
     )
     counter = Counter(
         events=events,
@@ -145,7 +164,8 @@ def assemble(
         lcd=lcd,
         runner=runner,
         recorder=recorder,
-        slips=Slips(hardware.printer, recorder, lcd),
+        slips=slips,
+        staff=staff,
         settings=counter_config,
         modes=tuple(sources),
         clock=clock,
@@ -176,6 +196,7 @@ def assemble(
         measure=measure,
         checks=checks,
         recorder=recorder,
+        slips=slips,
         audit=audit,
         tally=tally,
         notifier=notifier,

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from madoguchi.audit.figures import is_transaction
 from madoguchi.audit.reading import newest_first
 from madoguchi.counter.faults import DEVICE_OF_CODE
 from madoguchi.counter.outcome import Report, TransactionResult
-from madoguchi.counter.recorder import CONFIG_CHANGED
 
 
 class Tally:
@@ -28,7 +28,7 @@ class Tally:
         for record in newest_first(audit_path):  # the daemon restarted: today's records so far
             if not record.time.startswith(prefix):
                 break
-            if record.outcome != CONFIG_CHANGED:
+            if is_transaction(record):  # not a config change, a staff decision or a reprint
                 self.outcomes[record.outcome] += 1
 
     def add(self, report: Report) -> None:

@@ -38,13 +38,21 @@ from madoguchi.ops.systemd import configure_logging
 from madoguchi.privacy import disable_core_dumps
 from madoguchi.simulate.gallery import save_frames, write_summary
 from madoguchi.simulate.harness import Desk
-from madoguchi.simulate.scenarios import Scenario, Sight, chip_scenarios, presentation_scenarios, scenarios
+from madoguchi.simulate.scenarios import (
+    Scenario,
+    Sight,
+    chip_scenarios,
+    presentation_scenarios,
+    pressed,
+    scenarios,
+)
 from madoguchi.synthetic.people import another_day, lfw_people, package_people
 from madoguchi.ui.messages import say
 
 log = logging.getLogger(__name__)
 
 IDLE_FRAME = "00-idle-lcd-01.png"
+END_OF_DAY = "99-end-of-day"
 JLIS_KEYS = "sample-jlis-public.pem"
 """The public key the sample chip cards are signed under (no secret: the private key is dropped)."""
 
@@ -60,7 +68,7 @@ def simulation_config(
                 "terminal_id": "sim-01",
                 "threshold": 60,
                 "capture_seconds": capture_seconds,
-                "result_seconds": 2.0,
+                "result_seconds": 30.0,
                 "language": language,
             },
             "hardware": {"kind": "simulated"},
@@ -97,8 +105,18 @@ def run_scenario(desk: Desk, scenario: Scenario) -> tuple[Report, float, int]:
     seconds = time.monotonic() - pressed
     desk.settle()  # every press acted on or answered; a second transaction would have run by now
     extra = desk.reports.qsize()
+    scenario.decide(desk)
     scenario.restore(desk)
     return report, seconds, extra
+
+
+def day_slip(out: Path, desk: Desk) -> dict[str, Any]:
+    """The day's figures from the staff menu (CANCEL, MODE, START): its LCD frames and the slip."""
+    desk.frames.clear()
+    desk.slips.clear()
+    pressed("cancel", "mode", "start")(desk)
+    desk.slips[-1].save(out / f"{END_OF_DAY}-slip.png")
+    return {"lcd_frames": save_frames(out, END_OF_DAY, desk.frames), "slip": f"{END_OF_DAY}-slip.png"}
 
 
 def rss_mib() -> float:
@@ -149,6 +167,7 @@ def simulate(
             log.info("%s: %s %s", scenario.name, report.result.code, report.result.score)
         for _ in range(repeat):
             timings.append(run_scenario(desk, scripted[0])[1])  # the genuine visitor
+        end_of_day = day_slip(out, desk)
     finally:
         desk.close()
     summary: dict[str, Any] = {
@@ -159,6 +178,7 @@ def simulate(
         "rss_mib": round(rss_mib(), 1),
         "idle_frame": IDLE_FRAME,
         "transactions": entries,
+        "end_of_day": end_of_day,
     }
     if timings:
         summary["press_to_slip_median_s"] = round(statistics.median(timings), 3)

@@ -49,6 +49,7 @@ def write_summary(out: Path, summary: dict[str, Any]) -> None:
 
 def _index(summary: dict[str, Any]) -> str:
     sections = [_section(entry) for entry in summary["transactions"]]
+    sections.append(_end_of_day(summary["end_of_day"]))
     idle = html.escape(summary["idle_frame"])
     return f"""<!doctype html>
 <html lang="ja"><head><meta charset="utf-8"><title>madoguchi simulate</title>
@@ -63,12 +64,26 @@ Cold start to ready {summary["cold_start_to_ready_s"]} s.</p>
 """
 
 
+def _images(names: list[str]) -> str:
+    return "".join(
+        f'<img src="{html.escape(name)}" alt="LCD frame {number}">'
+        for number, name in enumerate(names, start=1)
+    )
+
+
+def _end_of_day(entry: dict[str, Any]) -> str:
+    return f"""<section id="end_of_day">
+<h2>End of day</h2>
+<p>The staff menu (CANCEL between visitors), 本日の集計 (MODE, START): the day slip, counts only.</p>
+<div class="row"><div class="frames">{_images(entry["lcd_frames"])}</div>
+<div class="slip"><img src="{html.escape(entry["slip"])}" alt="day slip"></div></div>
+</section>
+"""
+
+
 def _section(entry: dict[str, Any]) -> str:
     score = "–" if entry["score"] is None else f"{entry['score']:.1f}"
-    frames = "".join(
-        f'<img src="{html.escape(name)}" alt="LCD frame {number}">'
-        for number, name in enumerate(entry["lcd_frames"], start=1)
-    )
+    frames = _images(entry["lcd_frames"])
     slip = f'<img src="{html.escape(entry["slip"])}" alt="slip">' if entry["slip"] else "(no slip printed)"
     messages = ", ".join(
         f"{html.escape(code)} ({html.escape(say(code, 'ja'))})" for code in entry["messages"]

@@ -1,7 +1,8 @@
 """The scripted visitors of ``madoguchi simulate``: each scenario is one transaction.
 
 A scenario prepares the desk (pages on the glass, what the camera sees, a cable pulled), acts as
-staff would (buttons), and restores what it changed. Every wait is on the counter's state.
+staff would (buttons), records staff's decision on a score (or uses the staff menu), and restores
+what it changed. Every wait is on the counter's state.
 """
 
 from __future__ import annotations
@@ -36,12 +37,29 @@ def _start(desk: Desk) -> None:
     desk.press("start")
 
 
+def pressed(*buttons: str) -> Step:
+    """Each button in turn, once the counter has acted on the one before."""
+
+    def press(desk: Desk) -> None:
+        for button in buttons:
+            desk.press(button)
+            desk.settle()
+
+    return press
+
+
+ISSUE, CHECK_AGAIN, REFUSE = pressed("start"), pressed("mode"), pressed("cancel")
+"""Staff's decision while the score is on screen: 交付, 再確認, 交付せず."""
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
     description: str
     prepare: Step
     act: Step = _start
+    decide: Step = _nothing
+    """What staff do once the result is on screen: their decision on a score, the staff menu."""
     restore: Step = _nothing
 
 
@@ -124,12 +142,20 @@ def scenarios(sight: Sight, genuine_card: Person, genuine_live: Person, impostor
     pull_camera, plug_camera = _unplug("camera")
     pull_scanner, plug_scanner = _unplug("scanner")
     return [
-        Scenario("genuine", "the card holder at the camera", genuine),
-        Scenario("impostor", "someone else at the camera", _visit(sight, card, impostor)),
+        Scenario(
+            "genuine", "the card holder at the camera; staff issue the card (START)", genuine, decide=ISSUE
+        ),
+        Scenario(
+            "impostor",
+            "someone else at the camera; staff refuse (CANCEL)",
+            _visit(sight, card, impostor),
+            decide=REFUSE,
+        ),
         Scenario(
             "form_genuine",
             "申請時来庁: MODE pressed, an application form scanned, its applicant at the camera",
             _then(_visit(sight, sample_form(impostor), another_day(impostor, seed=1)), _mode("form")),
+            decide=ISSUE,
             restore=_mode("card"),
         ),
         Scenario("blank_page", "nothing on the scanner", _visit(sight, None, genuine_live)),
@@ -147,9 +173,10 @@ def scenarios(sight: Sight, genuine_card: Person, genuine_live: Person, impostor
         ),
         Scenario(
             "printer_out_of_paper",
-            "the printer runs out of paper; the score stays on screen",
+            "the printer runs out of paper; the score stays on screen; staff issue the card, load paper "
+            "and print the slip again from the staff menu (CANCEL, START): 再発行",
             _then(genuine, _paper(out=True)),
-            restore=_paper(out=False),
+            decide=_then(ISSUE, _paper(out=False), pressed("cancel", "start")),
         ),
         Scenario("cancel", "CANCEL pressed while the camera watches", genuine, act=_cancel_while_capturing),
         Scenario(
@@ -157,6 +184,7 @@ def scenarios(sight: Sight, genuine_card: Person, genuine_live: Person, impostor
             "START pressed again while the first visitor is served; the second press is answered",
             genuine,
             act=_press_twice,
+            decide=ISSUE,
         ),
     ]
 
@@ -206,6 +234,7 @@ def chip_scenarios(
             "IC chip: 照合番号B keyed in, the chip's photo against its holder at the camera",
             _chip_visit(sight, card(genuine_card), genuine_live),
             act=_keyed(code),
+            decide=ISSUE,
             restore=_leave_chip,
         ),
         Scenario(
@@ -217,6 +246,7 @@ def chip_scenarios(
                 _chip_visit(sight, card(impostor), genuine_live),
             ),
             act=_keyed(code),
+            decide=REFUSE,
             restore=_leave_chip,
         ),
         Scenario(
@@ -228,9 +258,11 @@ def chip_scenarios(
         ),
         Scenario(
             "chip_not_verified",
-            "IC chip: a card whose signature does not verify; scored, shown as NOT verified, staff decide",
+            "IC chip: a card whose signature does not verify; scored, shown as NOT verified; staff check "
+            "again (MODE)",
             _chip_visit(sight, card(genuine_card, stranger), genuine_live),
             act=_keyed(code),
+            decide=CHECK_AGAIN,
             restore=_leave_chip,
         ),
     ]
@@ -250,6 +282,16 @@ def presentation_scenarios(sight: Sight, genuine_card: Person, genuine_live: Per
         return prepare
 
     return [
-        Scenario("photo_at_camera", "a printed photo of the card holder held to the camera", held("print")),
-        Scenario("phone_at_camera", "a phone showing the card holder held to the camera", held("phone")),
+        Scenario(
+            "photo_at_camera",
+            "a printed photo of the card holder held to the camera; staff refuse (CANCEL)",
+            held("print"),
+            decide=REFUSE,
+        ),
+        Scenario(
+            "phone_at_camera",
+            "a phone showing the card holder held to the camera; staff refuse (CANCEL)",
+            held("phone"),
+            decide=REFUSE,
+        ),
     ]

@@ -41,6 +41,48 @@ MESSAGES: dict[str, Text] = {
     "scored": Text("照合しました", "Compared"),
     "cancelled": Text("中止しました", "Cancelled"),
     "selftest": Text("動作確認（照合なし）", "Self-test (no comparison)"),
+    "interrupted": Text("中断（電源断など）", "Interrupted (power lost?)"),
+    # --- staff's decision on a score (madoguchi.counter.decision) ---
+    "decision_keys": Text("開始:交付 切替:再確認 中止:交付せず", "START issue · MODE check · CANCEL refuse"),
+    "decision_recorded": Text("職員の判断を記録しました", "Staff's decision recorded"),
+    "decision_not_recorded": Text(
+        "記録を保存できないため、判断は記録されていません", "Not recorded: no record can be kept"
+    ),
+    "issued": Text("交付", "Issued"),
+    "second_check": Text("再確認", "Second check"),
+    "refused": Text("交付せず", "Not issued"),
+    "next_visitor": Text("開始ボタンで次の方の照合を始めます", "START begins the next visitor"),
+    # --- the staff menu (madoguchi.counter.menu): CANCEL between visitors ---
+    "staff_menu": Text("職員メニュー", "Staff menu"),
+    "menu_keys": Text("切替：移動　開始：決定　中止：戻る", "MODE move · START choose · CANCEL back"),
+    "menu_reprint": Text("直前の票を再印刷", "Reprint the last slip"),
+    "menu_day": Text("本日の集計を印刷", "Print today's figures"),
+    "menu_back": Text("戻る", "Back"),
+    "nothing_to_reprint": Text("再印刷できる票がありません", "No slip to reprint"),
+    "no_slip_yet": Text("まだ印刷していません", "none printed yet"),
+    "reprinted": Text("票を再印刷しました", "Slip printed again"),
+    "day_printed": Text("本日の集計を印刷しました", "Today's figures printed"),
+    "figures_unreadable": Text("記録を読めないため集計できません", "The record cannot be read"),
+    # --- the test slip, a reprint and the day slip (madoguchi.ui.slip, madoguchi.ui.day_slip) ---
+    "test_slip_title": Text("テスト印刷", "Test print"),
+    "test_slip_note": Text(
+        "照合は行っていません。来庁者には渡さないでください", "No comparison was made: not for a visitor"
+    ),
+    "reprint": Text("再発行", "REPRINT"),
+    "reprinted_at": Text("再発行日時", "Reprinted"),
+    "day_slip_title": Text("集計票", "Day's figures"),
+    "day": Text("対象日", "Day"),
+    "printed_at": Text("印刷日時", "Printed"),
+    "transactions_count": Text("照合件数", "Transactions"),
+    "by_outcome": Text("結果別", "By outcome"),
+    "by_source": Text("区分別", "By source"),
+    "by_decision": Text("職員の判断（照合結果に対して）", "Staff's decisions (on scores)"),
+    "undecided": Text("判断の記録なし", "No decision recorded"),
+    "issued_below": Text("基準未満で交付", "Issued below threshold"),
+    "refused_at_or_above": Text("基準以上で交付せず", "Refused at or above threshold"),
+    "histogram": Text("スコア分布（10点刻み）", "Scores (10-point bins)"),
+    "reprints": Text("再印刷", "Reprints"),
+    "damaged_lines": Text("読めない記録行", "Unreadable record lines"),
     # --- the card photo or form ---
     "blank_page": Text("スキャナーに原稿がありません（白紙）", "The scan is blank"),
     "no_photo": Text("顔写真が見つかりません", "No ID photo found"),

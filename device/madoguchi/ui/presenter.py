@@ -9,12 +9,15 @@ the terminal are decided in one place; the counter, the start-up wait and the se
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from PIL import Image
 
+from madoguchi.audit.figures import Figures
 from madoguchi.config import CounterConfig
 from madoguchi.counter.outcome import TransactionResult
-from madoguchi.ui import screens
+from madoguchi.ui import screens, staff_screens
+from madoguchi.ui.day_slip import render_day_slip
 from madoguchi.ui.screens import Look
 from madoguchi.ui.slip import render_slip
 
@@ -28,6 +31,8 @@ class Presenter:
     terminal_id: str
     mode_button: bool
     slip_width_px: int = 576
+    decisions: bool = False
+    """Whether staff record their decision on a score (its footer says with which button)."""
 
     @classmethod
     def of(
@@ -39,6 +44,7 @@ class Presenter:
             terminal_id=counter.terminal_id,
             mode_button=counter.mode_button,
             slip_width_px=slip_width_px,
+            decisions=counter.decisions,
         )
 
     def reconfigured(self, counter: CounterConfig) -> Presenter:
@@ -57,7 +63,7 @@ class Presenter:
         return screens.capture_screen(guidance, seconds_left=seconds_left, notice=notice, look=self.look)
 
     def result(self, result: TransactionResult, *, notice: str | None = None) -> Image.Image:
-        return screens.result_screen(result, notice=notice, look=self.look)
+        return screens.result_screen(result, notice=notice, look=self.look, decisions=self.decisions)
 
     def digits(
         self,
@@ -79,13 +85,55 @@ class Presenter:
     def out_of_service(self, reason: str) -> Image.Image:
         return screens.out_of_service_screen(reason, look=self.look)
 
-    def slip(self, result: TransactionResult, *, witness: tuple[int, str] | None = None) -> Image.Image:
+    def decided(
+        self, result: TransactionResult, decision: str, *, recorded: bool = True, notice: str | None = None
+    ) -> Image.Image:
+        return staff_screens.decided_screen(
+            result, decision, recorded=recorded, notice=notice, look=self.look
+        )
+
+    def menu(
+        self, items: tuple[str, ...], chosen: int, *, last: int | None, notice: str | None = None
+    ) -> Image.Image:
+        return staff_screens.menu_screen(items, chosen, last=last, notice=notice, look=self.look)
+
+    def menu_done(
+        self,
+        code: str,
+        *,
+        transaction: int | None = None,
+        figures: Figures | None = None,
+        notice: str | None = None,
+    ) -> Image.Image:
+        return staff_screens.menu_done_screen(
+            code, transaction=transaction, figures=figures, notice=notice, look=self.look
+        )
+
+    def slip(
+        self,
+        result: TransactionResult,
+        *,
+        witness: tuple[int, str] | None = None,
+        reprinted_at: datetime | None = None,
+    ) -> Image.Image:
         return render_slip(
             result,
             municipality=self.municipality,
             terminal_id=self.terminal_id,
             width_px=self.slip_width_px,
             witness=witness,
+            reprinted_at=reprinted_at,
+            language=self.look.language,
+            font=self.look.font,
+        )
+
+    def day_slip(self, figures: Figures, *, printed_at: datetime) -> Image.Image:
+        return render_day_slip(
+            figures,
+            municipality=self.municipality,
+            terminal_id=self.terminal_id,
+            printed_at=printed_at,
+            width_px=self.slip_width_px,
             language=self.look.language,
             font=self.look.font,
         )

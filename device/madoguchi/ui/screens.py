@@ -62,6 +62,11 @@ def _column(look: Look) -> TextColumn:
     return TextColumn(Image.new("RGB", size, PAPER), font=find_font(look.font), unit=unit)
 
 
+def blank(look: Look = DEFAULT_LOOK) -> TextColumn:
+    """A blank frame to draw a screen on, as every screen here is (:mod:`.staff_screens` too)."""
+    return _column(look)
+
+
 def idle_screen(
     mode: str,
     *,
@@ -222,30 +227,38 @@ def result_screen(
     *,
     notice: str | None = None,
     look: Look = DEFAULT_LOOK,
+    decisions: bool = False,
 ) -> Image.Image:
-    """The score against the threshold, or what went wrong and what to do next."""
+    """The score against the threshold, or what went wrong and what to do next; with ``decisions``,
+    a score's footer says which button records which decision (:mod:`madoguchi.counter.decision`)."""
     column = _column(look)
     language = look.language
     if result.code == SCORED:
-        _score(column, result, notice, language)
+        _score(column, result, notice, language, decisions)
     else:
         _problem(column, result, notice, language)
     return column.image
 
 
-def _score(column: TextColumn, result: TransactionResult, notice: str | None, language: Language) -> None:
-    """The score, the threshold, then what staff must act on, then advice: the screen is small."""
+def _score(
+    column: TextColumn, result: TransactionResult, notice: str | None, language: Language, decisions: bool
+) -> None:
+    """The score, the threshold, then what staff must act on, then advice: the screen is small. An
+    alert of the source (a chip photo whose signature did not verify) is a band under the verdict's."""
     above = bool(result.at_or_above)
     colour = AT_OR_ABOVE if above else BELOW
-    column.footer(say("staff_decide", language), size=12, ink=MUTED)
+    column.footer(say("decision_keys" if decisions else "staff_decide", language), size=12, ink=MUTED)
     column.band(say("at_or_above" if above else "below", language), fill=colour, ink=PAPER, size=24)
+    alerts = result.detail.shown if result.detail.alert else ()
+    for code in alerts:
+        column.band(say(code, language), fill=PROBLEM, ink=PAPER, size=14)
     column.gap(4)
     column.text(say("score", language), size=16, ink=MUTED, centre=True)
-    column.text(str(result.shown_score), size=84, ink=colour, centre=True)
+    column.text(str(result.shown_score), size=56 if alerts else 84, ink=colour, centre=True)
     column.text(f"{say('threshold', language)} {result.threshold}", size=20, ink=INK, centre=True)
     column.gap(6)
-    for code in result.detail.shown:
-        column.text(say(code, language), size=14, ink=PROBLEM if result.detail.alert else INK)
+    for code in result.detail.shown if not alerts else ():
+        column.text(say(code, language), size=14, ink=INK)
     for code in result.notes:
         if code in DEVICE_PROBLEMS:
             column.text(say(code, language), size=16, ink=PROBLEM)

@@ -1,6 +1,6 @@
 """The technicians' commands, one module each (:class:`~.base.Command`), in the order ``--help`` lists them.
 
-    madoguchi status | selftest | camera-check | print-test | scan-test
+    madoguchi status | selftest | camera-check | print-test | scan-test | reprint | day-slip | report
               | config show|validate|set | logs | version | privacy-check
               | audit verify|tail|head|setup-key | press | show lcd   (the last two: simulated hardware)
 
@@ -15,10 +15,13 @@ from madoguchi.ops.commands.audit import AUDIT_HEAD, AUDIT_SETUP_KEY, AUDIT_TAIL
 from madoguchi.ops.commands.base import Command
 from madoguchi.ops.commands.camera_check import CAMERA_CHECK
 from madoguchi.ops.commands.config import CONFIG_SET, CONFIG_SHOW, CONFIG_VALIDATE
+from madoguchi.ops.commands.day_slip import DAY_SLIP
 from madoguchi.ops.commands.logs import LOGS
 from madoguchi.ops.commands.press import PRESS
 from madoguchi.ops.commands.print_test import PRINT_TEST
 from madoguchi.ops.commands.privacy_check import PRIVACY_CHECK
+from madoguchi.ops.commands.report import REPORT
+from madoguchi.ops.commands.reprint import REPRINT
 from madoguchi.ops.commands.scan_test import SCAN_TEST
 from madoguchi.ops.commands.selftest import SELFTEST
 from madoguchi.ops.commands.show_lcd import SHOW_LCD
@@ -31,6 +34,9 @@ COMMANDS: tuple[Command, ...] = (
     CAMERA_CHECK,
     PRINT_TEST,
     SCAN_TEST,
+    REPRINT,
+    DAY_SLIP,
+    REPORT,
     CONFIG_SHOW,
     CONFIG_VALIDATE,
     CONFIG_SET,
