@@ -104,7 +104,7 @@ class SystemdNotifier:
 def _load_engine(config: Config) -> FaceEngine:
     from madoguchi.engine import FaceEngine  # LiteRT loads here, after the config is known good
 
-    return FaceEngine.load(config.models.dir)
+    return FaceEngine.load(config.models.dir, faceres=config.models.faceres)
 
 
 EX_CONFIG = 78
