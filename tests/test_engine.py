@@ -12,17 +12,16 @@ import numpy as np
 import pytest
 
 from faces import LFW, astronaut, camera_frame, other_people
-from madoguchi.engine import FaceEngine
+from madoguchi.engine import Description, FaceEngine
 from madoguchi.engine.align import CHIP_POINTS, CHIP_SIZE, face_chip, similarity
-from madoguchi.engine.embed import distance
 from madoguchi.errors import MultipleFacesFound, NoFaceFound, UnreadableImage
 
 
-def describe_centre_face(engine: FaceEngine, rgb: np.ndarray) -> np.ndarray:
+def describe_centre_face(engine: FaceEngine, rgb: np.ndarray) -> Description:
     """LFW's protocol: the labelled person is the face nearest the image centre."""
     from madoguchi.bench.accuracy import nearest_centre
 
-    return engine.describe(engine.align(rgb, nearest_centre(engine.find_faces(rgb), rgb)))
+    return engine.describe_face(rgb, nearest_centre(engine.find_faces(rgb), rgb))
 
 
 def test_finds_the_astronaut_with_eyes_above_the_nose(engine):
@@ -149,7 +148,7 @@ def test_lfw_first_pairs_fall_on_the_right_side_of_the_threshold(engine):
     sample = pairs[:40] + pairs[300:340]  # fold 1: 40 same-person pairs, then 40 different
     right = 0
     for pair in sample:
-        gap = distance(
+        gap = engine.distance(
             describe_centre_face(engine, read_rgb(pair.left)),
             describe_centre_face(engine, read_rgb(pair.right)),
         )

@@ -130,6 +130,16 @@ class Describer:
         cls.single = FaceEngine.load(models, threads=1, faceres=False) if faceres else None
 
     @classmethod
+    def single_description(cls, rgb: np.ndarray, face: Face) -> Description | None:
+        """The face as the engine without FaceRes describes it, when the fused engine is measured."""
+        if cls.single is None:
+            return None
+        try:
+            return described_copy(cls.single, rgb, face)
+        finally:
+            cls.single.scratch.wipe()
+
+    @classmethod
     def describe(cls, side: Side) -> Described:
         engine = cls.engine
         assert engine is not None, "Describer.start() runs first in every worker"
@@ -142,10 +152,7 @@ class Describer:
         face = nearest_centre(faces, rgb) if faces else centre_face(engine, rgb)
         descriptor = described_copy(engine, rgb, face)
         ms = (time.perf_counter() - started) * 1000
-        single = None
-        if cls.single is not None:
-            single = described_copy(cls.single, rgb, face)
-            cls.single.scratch.wipe()
+        single = cls.single_description(rgb, face)
         # a scanned card photo is judged as a reference image, anything else as a camera frame
         quality = assess(rgb, face, side="reference" if side.scan_seed is not None else "live")
         engine.scratch.wipe()  # what the engine handed out for this image, as forget() does per visitor

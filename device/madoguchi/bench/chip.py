@@ -83,10 +83,7 @@ class ChipDescriber(accuracy.Describer):
         face = accuracy.nearest_centre(faces, reference) if faces else accuracy.centre_face(engine, reference)
         descriptor = accuracy.described_copy(engine, reference, face)
         ms = (time.perf_counter() - started) * 1000
-        single = None
-        if cls.single is not None:
-            single = accuracy.described_copy(cls.single, reference, face)
-            cls.single.scratch.wipe()
+        single = cls.single_description(reference, face)
         quality = assess(reference, face, side="reference")
         engine.scratch.wipe()
         return accuracy.Described(side, descriptor, bool(faces), True, ms, quality.ok, single=single)
