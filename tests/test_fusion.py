@@ -119,3 +119,15 @@ def test_a_description_wipes_both_descriptors():
     description = Description(np.ones(128, np.float32), np.ones(1024, np.float32))
     description.wipe()
     assert not description.dlib.any() and description.faceres is not None and not description.faceres.any()
+
+
+def test_bench_fusion_takes_its_folds_as_a_range_or_a_list():
+    import argparse
+
+    from madoguchi.bench.fusion import TRAINING_FOLDS, folds_list
+
+    assert TRAINING_FOLDS == (4, 5, 6, 7, 8, 9)  # none of the folds 0-3 the held-out figures use
+    assert folds_list("4-9") == TRAINING_FOLDS and folds_list("0,2") == (0, 2)
+    for bad in ("4-12", "x", ""):
+        with pytest.raises(argparse.ArgumentTypeError):
+            folds_list(bad)

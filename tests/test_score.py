@@ -132,4 +132,7 @@ def test_bench_thresholds_on_a_tiny_lfw_of_package_faces(tmp_path, capsys):
     assert first["threshold"] == 0 and first["LFW"]["fmr"]["errors"] == 2
     assert last["threshold"] == 100 and last["LFW"]["fmr"]["errors"] == 0
     assert sum(result["histograms"]["LFW"]["FMR (after)"]["impostor"]) == 2
+    # the fused engine and the engine without FaceRes, on the same faces in the same run
+    at_fmr = result["fnmr_at_fmr"]
+    assert set(at_fmr) == {"fused", "without FaceRes"} and at_fmr["fused"]["LFW"]["0.001"]["n"] == 1
     assert (tmp_path / "h.png").read_bytes()[:4] == b"\x89PNG"
