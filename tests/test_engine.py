@@ -260,6 +260,16 @@ def test_working_arrays_are_zero_when_a_call_returns(recording_engine):
     assert len(compared) == 4 and not any(views.any() for views in compared)  # both descriptors' chips
 
 
+def test_both_descriptors_reuse_the_one_detection_and_mesh(recording_engine):
+    frame = camera_frame(astronaut())
+    face = recording_engine.find_one_face(frame)
+    for model in recording_engine.models:
+        model.seen.clear()
+    recording_engine.describe_face(frame, face)
+    ran = [model.path.name for model in recording_engine.models if model.seen]
+    assert sorted(ran) == ["face_descriptor.tflite", "faceres.tflite"]  # no detector, no mesh again
+
+
 def test_forget_zeroes_everything_the_engine_handed_out(recording_engine):
     frame = camera_frame(astronaut())
     grey = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
