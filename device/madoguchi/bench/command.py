@@ -337,9 +337,13 @@ def run_thresholds(args: argparse.Namespace) -> int:
         args.write_calibration
         or models.verified(folder, models.FUSED_CALIBRATION if faceres else models.CALIBRATION)
     )
-    result = thresholds.report(calibration, sets, np.arange(0, 100 + 1e-9, args.step), engines)
+    before = None
+    if faceres:  # the histograms put the engine without FaceRes, on its own scale, beside the fused one
+        alone = Calibration.load(models.verified(folder, models.CALIBRATION))
+        before = thresholds.Before("without FaceRes (before)", engines["without FaceRes"], alone.scores)
+    result = thresholds.report(calibration, sets, np.arange(0, 100 + 1e-9, args.step), engines, before)
     if args.plot:
-        thresholds.plot(args.plot, calibration, sets)
+        thresholds.plot(args.plot, calibration, sets, before)
     print(json.dumps(result) if args.json else thresholds.text(result))
     return 0
 

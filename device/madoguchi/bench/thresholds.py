@@ -19,7 +19,7 @@ the engine without FaceRes on the same faces in the same run.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -254,15 +254,42 @@ def engines_at_fmr(engines: dict[str, list[Comparisons]]) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class Before:
+    """What the histograms put beside the table's scores: the engine without FaceRes on its own
+    scale (the fused engine's runs), else the logistic score shipped before the FMR scale."""
+
+    name: str
+    sets: list[Comparisons]
+    scores: Callable[[np.ndarray], np.ndarray]
+
+
+def logistic_before(sets: list[Comparisons]) -> Before:
+    return Before("logistic (before)", sets, logistic_scores)
+
+
+def histogram_scales(calibration: Calibration, sets: list[Comparisons], before: Before) -> list[tuple]:
+    """Per scale (before, after): its name and, per set, the scores of its genuine and impostor
+    comparisons."""
+    after = "FMR (after)" if before.name == "logistic (before)" else "fused (after)"
+    return [
+        (before.name, [(b, before.scores) for b in before.sets]),
+        (after, [(s, calibration.scores) for s in sets]),
+    ]
+
+
 def report(
     calibration: Calibration,
     sets: list[Comparisons],
     thresholds: np.ndarray,
     engines: dict[str, list[Comparisons]] | None = None,
+    before: Before | None = None,
 ) -> dict:
-    """The table for each set, score histograms on the logistic (before) and FMR (after) scales,
-    and FNMR at fixed FMRs for each of ``engines`` (default: the table's sets alone)."""
+    """The table for each set, score histograms before (``before``, default the logistic score)
+    and after (the table's scale), and FNMR at fixed FMRs for each of ``engines`` (default: the
+    table's sets alone)."""
     tables = {s.name: table(calibration, s, thresholds) for s in sets}
+    scales = histogram_scales(calibration, sets, before or logistic_before(sets))
     return {
         "fnmr_at_fmr": engines_at_fmr(engines or {"engine": sets}),
         "scale": "score = -20 log10(FMR): 60 = 1 in 1,000, 80 = 1 in 10,000",
@@ -286,18 +313,13 @@ def report(
             for i, t in enumerate(thresholds)
         ],
         "histograms": {
-            s.name: {
-                "bins": "10 points each, 0-10 ... 90-100",
-                "logistic (before)": {
-                    "genuine": histogram(logistic_scores(s.genuine)),
-                    "impostor": histogram(logistic_scores(s.impostor)),
-                },
-                "FMR (after)": {
-                    "genuine": histogram(calibration.scores(s.genuine)),
-                    "impostor": histogram(calibration.scores(s.impostor)),
-                },
+            s.name: {"bins": "10 points each, 0-10 ... 90-100"}
+            | {
+                name: {"genuine": histogram(score(data.genuine)), "impostor": histogram(score(data.impostor))}
+                for name, per_set in scales
+                for data, score in [per_set[column]]
             }
-            for s in sets
+            for column, s in enumerate(sets)
         },
     }
 
@@ -332,7 +354,7 @@ def text(result: dict) -> str:
             lines.append(f"  {engine:<22} {name:<17} " + "; ".join(cells))
     lines.append("score histograms (counts per 10 points, 0-10 first):")
     for n, scales in result["histograms"].items():
-        for scale in ("logistic (before)", "FMR (after)"):
+        for scale in (key for key in scales if key != "bins"):
             for kind in ("genuine", "impostor"):
                 lines.append(
                     f"  {n:<17} {scale:<18}{kind:<9}" + " ".join(f"{c:>8}" for c in scales[scale][kind])
@@ -340,8 +362,9 @@ def text(result: dict) -> str:
     return "\n".join(lines)
 
 
-def plot(path: Path, calibration: Calibration, sets: list[Comparisons]) -> None:
-    """Genuine and impostor score histograms, before (logistic) and after (FMR scale), per set."""
+def plot(path: Path, calibration: Calibration, sets: list[Comparisons], before: Before | None = None) -> None:
+    """Genuine and impostor score histograms per set, before (``before``, default the logistic
+    score) and after (the table's scale)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -349,10 +372,10 @@ def plot(path: Path, calibration: Calibration, sets: list[Comparisons]) -> None:
 
     fig, axes = plt.subplots(2, len(sets), figsize=(5 * len(sets), 6.5), dpi=110, squeeze=False)
     bins = np.linspace(0, 100, 51)
-    for column, s in enumerate(sets):
-        for row, (scale, score) in enumerate(
-            [("logistic score (before)", logistic_scores), ("FMR score (after)", calibration.scores)]
-        ):
+    for row, (scale, per_set) in enumerate(
+        histogram_scales(calibration, sets, before or logistic_before(sets))
+    ):
+        for column, (s, score) in enumerate(per_set):
             ax = axes[row, column]
             for kind, distances, colour in (
                 ("same person", s.genuine, "tab:green"),
