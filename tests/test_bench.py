@@ -226,3 +226,18 @@ def test_fused_pairs_are_also_measured_cross_fitted_and_without_faceres():
     assert run.figures.accuracy_10fold == 1.0  # the fused distance, both descriptors agreeing
     with pytest.raises(ValueError, match="need the fusion"):
         evaluate(pairs, described, sides)
+    # on card scans no fusion is fitted: the families are measured held out
+    scanned = [(Side(a.path, scan_seed=i), b) for i, (a, b) in enumerate(sides)]
+    as_scanned = [
+        Described(
+            Side(d.side.path, scan_seed=i // 2) if i % 2 == 0 else d.side,
+            d.descriptor,
+            True,
+            True,
+            0.0,
+            single=d.single,
+        )
+        for i, d in enumerate(described)
+    ]
+    run = evaluate(pairs, as_scanned, scanned, fusion)
+    assert run.cross_fitted is None and run.single is not None

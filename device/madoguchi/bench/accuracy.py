@@ -273,7 +273,8 @@ class AccuracyRun:
     single: Figures | None = None
     """The engine without FaceRes (dlib's descriptor alone, three views) on the same pairs."""
     cross_fitted: Figures | None = None
-    """The fused engine with each fold's distances fused by a fusion fitted on the other folds only."""
+    """The fused engine with each fold's distances fused by a fusion fitted on the other folds only
+    (plain photos only: no fusion is ever fitted on card scans)."""
 
 
 def cross_fitted_distances(
@@ -302,8 +303,11 @@ def evaluate(
     distances = np.array([pair_distance(a, b, fusion) for a, b in descriptions])
     components = np.array([component_distances(a, b) for a, b in descriptions], dtype=np.float64)
     cross_fitted = single = None
+    # Cross-fitting learns the fusion on the pairs measured: on plain LFW only (the LFW protocol),
+    # never on card scans, whose families are measured held out.
+    scanned = any(a.scan_seed is not None for a, _ in pair_sides)
     trainable = all(same[folds != f].any() and not same[folds != f].all() for f in np.unique(folds))
-    if not np.isnan(components).any() and len(np.unique(folds)) > 1 and trainable:
+    if not scanned and not np.isnan(components).any() and len(np.unique(folds)) > 1 and trainable:
         fused = cross_fitted_distances(components[:, 0], components[:, 1], same, folds)
         cross_fitted = figures(fused, same, folds)
     alone = [(by_side[a].single, by_side[b].single) for a, b in pair_sides]
@@ -311,7 +315,6 @@ def evaluate(
         single = figures(np.array([pair_distance(a, b, None) for a, b in alone]), same, folds)  # type: ignore[arg-type]
     passed = np.array([by_side[a].quality_ok and by_side[b].quality_ok for a, b in pair_sides])
     found = np.array([by_side[a].located for a, _ in pair_sides])
-    scanned = any(a.scan_seed is not None for a, _ in pair_sides)
     return AccuracyRun(
         figures=figures(distances, same, folds),
         gated=figures(distances[passed], same[passed], folds[passed]) if passed.any() else None,
