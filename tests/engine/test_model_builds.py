@@ -4,12 +4,8 @@ package's own loader, and the mesh template's reader and fit run on a real face.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
-import sys
-from pathlib import Path
-from types import ModuleType
 
 import cv2
 import numpy as np
@@ -18,23 +14,13 @@ import pytest
 from madoguchi.engine import FaceEngine, models
 from madoguchi.engine.runtime import TfliteModel
 from madoguchi.synthetic.people import astronaut
-
-SCRIPTS = Path(__file__).resolve().parents[2] / "models"
-
-
-def script(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+from model_scripts import script
 
 
 @pytest.fixture(scope="module")
 def chips() -> np.ndarray:
-    """The astronaut's chip views, (3, 150, 150, 3) uint8, as the engine aligns them."""
-    engine = FaceEngine.load()
+    """The astronaut's chip views, (3, 150, 150, 3) uint8, as the engine without FaceRes aligns them."""
+    engine = FaceEngine.load(faceres=False)
     face = astronaut()
     return engine.align(face, engine.find_one_face(face))
 

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from madoguchi.bench.thresholds import Comparisons, comparisons, table, wilson
+from madoguchi.bench.thresholds import Comparisons, Gallery, Rate, comparisons, fnmr_at_fmr, table, wilson
 from madoguchi.engine.score import Calibration, fit_calibration
 from madoguchi.errors import ModelError
 
@@ -81,11 +81,32 @@ def test_table_counts_errors_at_each_threshold(fitted):
 def test_comparisons_count_each_pair_once_and_never_an_image_with_itself():
     descriptors = np.eye(4, dtype=np.float32)
     people, images = np.array([0, 0, 1, 2]), np.array([0, 1, 2, 3])
-    within = comparisons("plain", descriptors, people, images, descriptors, people, images)
+    plain = Gallery(descriptors, None, people, images)
+    within = comparisons("plain", plain, plain)
     assert len(within.genuine) == 1 and len(within.impostor) == 5
     assert within.genuine[0] == pytest.approx(np.sqrt(2))
-    scanned = comparisons("scans", descriptors[:2], people[:2], images[:2], descriptors, people, images)
+    probes = Gallery(descriptors[:2], None, people[:2], images[:2])
+    scanned = comparisons("scans", probes, plain)
     assert len(scanned.genuine) == 2 and len(scanned.impostor) == 4  # own source image left out
+
+
+def test_fused_comparisons_weigh_both_distances_and_fnmr_is_read_at_the_sets_own_fmr():
+    from madoguchi.engine.fusion import Fusion
+
+    dlib = np.eye(4, dtype=np.float32)
+    faceres = np.repeat(np.eye(2, dtype=np.float32), 2, axis=0)  # FaceRes: images 0-1 alike, 2-3 alike
+    people, images = np.array([0, 0, 1, 2]), np.array([0, 1, 2, 3])
+    both = Gallery(dlib, faceres, people, images)
+    fusion = Fusion(-1.0, -3.0, 0.0, "", "")
+    fused = comparisons("plain", both, both, fusion)
+    # same person (0, 1): dlib sqrt(2), FaceRes 0; different (2, 3) the same; the rest sqrt(2) and 1
+    assert fused.genuine[0] == pytest.approx(np.sqrt(2) / 4)
+    expected = [np.sqrt(2) / 4] + [(np.sqrt(2) + 3) / 4] * 4
+    assert np.sort(fused.impostor) == pytest.approx(expected, abs=1e-6)
+    with pytest.raises(ValueError, match="FaceRes' descriptors on both sides"):
+        comparisons("plain", Gallery(dlib, None, people, images), both, fusion)
+    data = Comparisons("t", np.array([0.1, 0.2, 0.5, 0.9]), np.linspace(0.3, 1.3, 1000))
+    assert fnmr_at_fmr(data, 1e-3) == Rate(2, 4)  # the threshold lets 1 of the 1,000 through
 
 
 def test_bench_thresholds_on_a_tiny_lfw_of_package_faces(tmp_path, capsys):
@@ -110,5 +131,13 @@ def test_bench_thresholds_on_a_tiny_lfw_of_package_faces(tmp_path, capsys):
     first, last = result["rows"][0], result["rows"][-1]
     assert first["threshold"] == 0 and first["LFW"]["fmr"]["errors"] == 2
     assert last["threshold"] == 100 and last["LFW"]["fmr"]["errors"] == 0
-    assert sum(result["histograms"]["LFW"]["FMR (after)"]["impostor"]) == 2
+    histograms = result["histograms"]["LFW"]
+    assert (
+        sum(histograms["fused (after)"]["impostor"])
+        == sum(histograms["without FaceRes (before)"]["impostor"])
+        == 2
+    )
+    # the fused engine and the engine without FaceRes, on the same faces in the same run
+    at_fmr = result["fnmr_at_fmr"]
+    assert set(at_fmr) == {"fused", "without FaceRes"} and at_fmr["fused"]["LFW"]["0.001"]["n"] == 1
     assert (tmp_path / "h.png").read_bytes()[:4] == b"\x89PNG"

@@ -111,6 +111,11 @@ def test_a_planted_image_vector_and_internet_socket_are_each_named(tmp_path):
         (b"\x93NUMPY\x01\x00" + bytes(100), "NumPy array"),
         (np.linspace(-0.3, 0.3, 256).astype(np.float64).tobytes(), "float64 vectors (256 values)"),
         (bytes(range(256)) * 1200, "raw pixels? (640x480x1 bytes)"),
+        (
+            np.linspace(0.0, 0.05, 1024).astype(np.float32).tobytes(),
+            "float32 vectors (1024 values)",
+        ),  # FaceRes
+        (bytes(range(224)) * 672, "raw pixels? (224x224x3 bytes)"),  # a FaceRes chip
         (b"\x01\x02\x03\x00\xff" * 10, "binary data of unknown kind (50 bytes)"),
         (b'{"a": "' + b"QUJD" * 600 + b'"}\n', "text holding a long base64 run or an embedded image"),
     ],

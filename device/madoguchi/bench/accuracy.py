@@ -7,6 +7,10 @@ finds under glare is laid again, as staff do when the appliance stops with "remo
 no face is found the benchmark still scores the image, as the LFW reference figures do, from a box
 at the image centre, and counts it in ``failed_to_detect``; the appliance itself would ask for a
 rescan instead.
+
+The fused engine (the default) is measured beside the engine without FaceRes, on the same faces in
+the same run (``single``), and the LFW protocol's own way (``cross_fitted``): each fold's two
+distances fused by a fusion fitted on the other folds' pairs only.
 """
 
 from __future__ import annotations
@@ -26,9 +30,9 @@ from madoguchi.bench.metrics import Figures, figures
 from madoguchi.bench.pairs import Pair
 from madoguchi.counter.sources.scanned import ScanConfig
 from madoguchi.document.quality import assess
-from madoguchi.engine import FaceEngine
+from madoguchi.engine import FaceEngine, models
 from madoguchi.engine.detect import Detection
-from madoguchi.engine.embed import distance
+from madoguchi.engine.fusion import Description, Fusion, fit_fusion
 from madoguchi.engine.types import Face, FaceBox
 from madoguchi.errors import FaceError, PhotoTooSmall
 from madoguchi.synthetic.families import Conditions
@@ -55,12 +59,14 @@ class Side:
 @dataclass(frozen=True)
 class Described:
     side: Side
-    descriptor: np.ndarray
+    descriptor: Description
     detected: bool
     located: bool
     ms: float
     quality_ok: bool = True
     conditions: Conditions | None = None
+    single: Description | None = None
+    """The same face described by the engine without FaceRes, when the fused engine is measured."""
 
 
 def read_rgb(path: Path) -> np.ndarray:
@@ -85,15 +91,53 @@ def nearest_centre(faces: list[Face], rgb: np.ndarray) -> Face:
     return min(faces, key=lambda face: float(np.linalg.norm(np.array(face.box.center) - centre)))
 
 
+def described_copy(engine: FaceEngine, rgb: np.ndarray, face: Face) -> Description:
+    """``engine``'s description of the face, copied out of its scratch (which the caller wipes)."""
+    description = engine.describe_face(rgb, face)
+    return Description(*(array.copy() for array in description.arrays()))
+
+
+def component_distances(a: Description, b: Description) -> tuple[float, float | None]:
+    """The Euclidean distance of the first descriptors (dlib's, or a peer's own), and the cosine
+    distance of FaceRes' when both descriptions hold one (else None)."""
+    first = float(np.linalg.norm(a.dlib - b.dlib))
+    if a.faceres is None or b.faceres is None:
+        return first, None
+    return first, 1.0 - float(a.faceres @ b.faceres)
+
+
+def pair_distance(a: Description, b: Description, fusion: Fusion | None) -> float:
+    """The distance the engine scores: fused when both descriptions hold FaceRes' descriptor."""
+    first, faceres = component_distances(a, b)
+    if faceres is None:
+        return first
+    if fusion is None:
+        raise ValueError("descriptions with FaceRes need the fusion to be compared")
+    return float(fusion.fuse(first, faceres))
+
+
 class Describer:
-    """Runs in each worker process: one engine, one image at a time."""
+    """Runs in each worker process: one engine, one image at a time. The fused engine's faces are
+    also described by the engine without FaceRes (its own models, same face: no second detection)."""
 
     engine: FaceEngine | None = None
+    single: FaceEngine | None = None
 
     @classmethod
-    def start(cls, models: Path | None) -> None:
+    def start(cls, models: Path | None, faceres: bool = True) -> None:
         cv2.setNumThreads(1)
-        cls.engine = FaceEngine.load(models, threads=1)
+        cls.engine = FaceEngine.load(models, threads=1, faceres=faceres)
+        cls.single = FaceEngine.load(models, threads=1, faceres=False) if faceres else None
+
+    @classmethod
+    def single_description(cls, rgb: np.ndarray, face: Face) -> Description | None:
+        """The face as the engine without FaceRes describes it, when the fused engine is measured."""
+        if cls.single is None:
+            return None
+        try:
+            return described_copy(cls.single, rgb, face)
+        finally:
+            cls.single.scratch.wipe()
 
     @classmethod
     def describe(cls, side: Side) -> Described:
@@ -106,12 +150,13 @@ class Describer:
         started = time.perf_counter()
         faces = engine.find_faces(rgb)
         face = nearest_centre(faces, rgb) if faces else centre_face(engine, rgb)
-        descriptor = engine.describe(engine.align(rgb, face)).copy()  # the engine's is wiped below
+        descriptor = described_copy(engine, rgb, face)
         ms = (time.perf_counter() - started) * 1000
+        single = cls.single_description(rgb, face)
         # a scanned card photo is judged as a reference image, anything else as a camera frame
         quality = assess(rgb, face, side="reference" if side.scan_seed is not None else "live")
         engine.scratch.wipe()  # what the engine handed out for this image, as forget() does per visitor
-        return Described(side, descriptor, bool(faces), located, ms, quality.ok, conditions)
+        return Described(side, descriptor, bool(faces), located, ms, quality.ok, conditions, single)
 
 
 def _scanned_photo(
@@ -232,18 +277,51 @@ class AccuracyRun:
     """What each pair's reference scan was made with (None: not a family scan)."""
     located: list[bool]
     """Whether each pair's reference photo was found on its page (True when not scanned)."""
+    single: Figures | None = None
+    """The engine without FaceRes (dlib's descriptor alone, three views) on the same pairs."""
+    cross_fitted: Figures | None = None
+    """The fused engine with each fold's distances fused by a fusion fitted on the other folds only
+    (plain photos only: no fusion is ever fitted on card scans)."""
+
+
+def cross_fitted_distances(
+    dlib: np.ndarray, faceres: np.ndarray, same: np.ndarray, folds: np.ndarray
+) -> np.ndarray:
+    """Each fold's fused distances, by a fusion fitted (as ``bench fusion`` fits it) on the pairs
+    of the other folds: the LFW protocol learns nothing on the fold it tests."""
+    fused = np.empty(len(dlib))
+    for fold in np.unique(folds):
+        test = folds == fold
+        fusion = fit_fusion(dlib[~test], faceres[~test], same[~test], fitted_on="the other folds")
+        fused[test] = fusion.fuse(dlib[test], faceres[test])
+    return fused
 
 
 def evaluate(
-    pairs: list[Pair], described: Iterable[Described], pair_sides: list[tuple[Side, Side]]
+    pairs: list[Pair],
+    described: Iterable[Described],
+    pair_sides: list[tuple[Side, Side]],
+    fusion: Fusion | None = None,
 ) -> AccuracyRun:
     by_side = {d.side: d for d in described}
-    distances = np.array([distance(by_side[a].descriptor, by_side[b].descriptor) for a, b in pair_sides])
     same = np.array([p.same for p in pairs])
     folds = np.array([p.fold for p in pairs])
+    descriptions = [(by_side[a].descriptor, by_side[b].descriptor) for a, b in pair_sides]
+    distances = np.array([pair_distance(a, b, fusion) for a, b in descriptions])
+    components = np.array([component_distances(a, b) for a, b in descriptions], dtype=np.float64)
+    cross_fitted = single = None
+    # Cross-fitting learns the fusion on the pairs measured: on plain LFW only (the LFW protocol),
+    # never on card scans, whose families are measured held out.
+    scanned = any(a.scan_seed is not None for a, _ in pair_sides)
+    trainable = all(same[folds != f].any() and not same[folds != f].all() for f in np.unique(folds))
+    if not scanned and not np.isnan(components).any() and len(np.unique(folds)) > 1 and trainable:
+        fused = cross_fitted_distances(components[:, 0], components[:, 1], same, folds)
+        cross_fitted = figures(fused, same, folds)
+    alone = [(by_side[a].single, by_side[b].single) for a, b in pair_sides]
+    if all(a is not None and b is not None for a, b in alone):
+        single = figures(np.array([pair_distance(a, b, None) for a, b in alone]), same, folds)  # type: ignore[arg-type]
     passed = np.array([by_side[a].quality_ok and by_side[b].quality_ok for a, b in pair_sides])
     found = np.array([by_side[a].located for a, _ in pair_sides])
-    scanned = any(a.scan_seed is not None for a, _ in pair_sides)
     return AccuracyRun(
         figures=figures(distances, same, folds),
         gated=figures(distances[passed], same[passed], folds[passed]) if passed.any() else None,
@@ -255,7 +333,16 @@ def evaluate(
         median_ms=float(np.median([d.ms for d in by_side.values()])),
         conditions=[by_side[a].conditions for a, _ in pair_sides],
         located=[by_side[a].located for a, _ in pair_sides],
+        single=single,
+        cross_fitted=cross_fitted,
     )
+
+
+def engine_fusion(models_folder: Path | None, faceres: bool) -> Fusion | None:
+    """The fusion the engine loads (None for the engine without FaceRes), to compare descriptions."""
+    if not faceres:
+        return None
+    return Fusion.load(models.verified(models.models_dir(models_folder), models.FUSION))
 
 
 def run(
@@ -268,9 +355,12 @@ def run(
     jobs: int | None = None,
     worker: type = Describer,
     progress: bool = False,
+    faceres: bool = True,
 ) -> AccuracyRun:
+    """``faceres`` False measures the engine without FaceRes alone (``[models] faceres = false``)."""
     sides, pair_sides = sides_of(pairs, card_scan=card_scan, families=families, relays=relays)
     jobs = jobs or min(4, os.cpu_count() or 1)
-    start_args = (models,) if worker is Describer else ()
+    ours = worker is Describer
+    start_args = (models, faceres) if ours else ()
     described = describe_all(sides, worker=worker, start_args=start_args, jobs=jobs, progress=progress)
-    return evaluate(pairs, described, pair_sides)
+    return evaluate(pairs, described, pair_sides, engine_fusion(models, faceres) if ours else None)

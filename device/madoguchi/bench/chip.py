@@ -68,8 +68,8 @@ class ChipDescriber(accuracy.Describer):
     document = "mynumber"
 
     @classmethod
-    def start(cls, models: Path | None = None, document: str = "mynumber") -> None:
-        super().start(models)
+    def start(cls, models: Path | None = None, faceres: bool = True, document: str = "mynumber") -> None:
+        super().start(models, faceres)
         cls.document = document
 
     @classmethod
@@ -82,21 +82,30 @@ class ChipDescriber(accuracy.Describer):
         started = time.perf_counter()
         faces = engine.find_faces(reference)
         face = accuracy.nearest_centre(faces, reference) if faces else accuracy.centre_face(engine, reference)
-        descriptor = engine.describe(engine.align(reference, face))
+        descriptor = accuracy.described_copy(engine, reference, face)
         ms = (time.perf_counter() - started) * 1000
+        single = cls.single_description(reference, face)
         quality = assess(reference, face, side="reference")
-        return accuracy.Described(side, descriptor, bool(faces), True, ms, quality.ok)
+        engine.scratch.wipe()
+        return accuracy.Described(side, descriptor, bool(faces), True, ms, quality.ok, single=single)
 
 
 def chip_accuracy(
-    pairs: list[Pair], *, document: str = "mynumber", models: Path | None = None, jobs: int | None = None
+    pairs: list[Pair],
+    *,
+    document: str = "mynumber",
+    models: Path | None = None,
+    jobs: int | None = None,
+    faceres: bool = True,
 ) -> accuracy.AccuracyRun:
     """The accuracy run with each pair's left image reduced as ``document``'s chip stores it; compare
-    with ``accuracy.run(pairs, card_scan=True)`` (the scanned photo) for the loss."""
+    with ``accuracy.run(pairs, card_scan=True)`` (the scanned photo) for the loss. The fused engine
+    is measured beside the engine without FaceRes (``single``), as in ``accuracy.run``."""
     sides, pair_sides = accuracy.sides_of(pairs, card_scan=True)  # marks every left side
     jobs = jobs or min(4, os.cpu_count() or 1)
-    described = accuracy.describe_all(sides, worker=ChipDescriber, start_args=(models, document), jobs=jobs)
-    return accuracy.evaluate(pairs, described, pair_sides)
+    start_args = (models, faceres, document)
+    described = accuracy.describe_all(sides, worker=ChipDescriber, start_args=start_args, jobs=jobs)
+    return accuracy.evaluate(pairs, described, pair_sides, accuracy.engine_fusion(models, faceres))
 
 
 def time_to_image(face: np.ndarray, *, repeat: int = 5, port: int = VPCD_PORT) -> dict[str, float | str]:
@@ -171,6 +180,11 @@ def add_parser(kinds: argparse._SubParsersAction) -> None:
     command.add_argument("--jobs", type=int, default=None)
     command.add_argument("--models", type=Path)
     command.add_argument("--no-accuracy", action="store_true", help="only the timing")
+    command.add_argument(
+        "--no-faceres",
+        action="store_true",
+        help="the engine without FaceRes alone ([models] faceres = false)",
+    )
     command.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     command.set_defaults(handler=run)
 
@@ -189,16 +203,27 @@ def run(args: argparse.Namespace) -> ExitCode:
             print(f"no LFW at {args.lfw} (pairs.txt missing): give --lfw DIR", file=sys.stderr)
             return ExitCode.USAGE
         pairs = [p for p in lfw_pairs(args.lfw / "pairs.txt", args.lfw / "images") if p.fold < args.folds]
-        scanned = accuracy.run(pairs, models=args.models, card_scan=True, jobs=args.jobs).figures
-        chipped = chip_accuracy(pairs, document=args.document, models=args.models, jobs=args.jobs).figures
+        faceres = not args.no_faceres
+        runs = {
+            "scanned_card": accuracy.run(
+                pairs, models=args.models, card_scan=True, jobs=args.jobs, faceres=faceres
+            ),
+            f"chip_{args.document}": chip_accuracy(
+                pairs, document=args.document, models=args.models, jobs=args.jobs, faceres=faceres
+            ),
+        }
+        scanned, chipped = (run.figures for run in runs.values())
+        measured = {name: run.figures for name, run in runs.items()}
+        measured |= {f"{name}_without_faceres": run.single for name, run in runs.items() if run.single}
         result["accuracy"] = {
             name: {
                 "pairs": f.pairs,
                 "accuracy_10fold": f.accuracy_10fold,
                 "tar_at_far_1e-3": f.tar_at_far_1e3,
+                "tar_at_far_1e-3_interval": list(f.tar_interval),
                 "eer": f.eer,
             }
-            for name, f in (("scanned_card", scanned), (f"chip_{args.document}", chipped))
+            for name, f in measured.items()
         }
         result["loss"] = {
             "accuracy_points": 100 * (scanned.accuracy_10fold - chipped.accuracy_10fold),
@@ -217,9 +242,11 @@ def run(args: argparse.Namespace) -> ExitCode:
         print(f"PC/SC stack: {result['pcsc']}")
     if "accuracy" in result:
         for name, f in result["accuracy"].items():  # type: ignore[union-attr]
+            low, high = f["tar_at_far_1e-3_interval"]
             print(
-                f"{name:<16} {f['pairs']} pairs: {100 * f['accuracy_10fold']:.2f}% 10-fold, "
-                f"TAR {100 * f['tar_at_far_1e-3']:.2f}% at FAR 1e-3, EER {100 * f['eer']:.2f}%"
+                f"{name:<30} {f['pairs']} pairs: {100 * f['accuracy_10fold']:.2f}% 10-fold, "
+                f"TAR {100 * f['tar_at_far_1e-3']:.2f}% ({100 * low:.2f}-{100 * high:.2f}) at FAR 1e-3, "
+                f"EER {100 * f['eer']:.2f}%"
             )
         loss = result["loss"]
         print(

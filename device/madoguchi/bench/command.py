@@ -13,10 +13,11 @@ from pathlib import Path
 import numpy as np
 
 from madoguchi import paths
-from madoguchi.bench import accuracy, breakdown, chip, ocr, pad, peer, speed, thresholds
+from madoguchi.bench import accuracy, breakdown, chip, fusion, ocr, pad, peer, speed, thresholds
 from madoguchi.bench.metrics import Figures
 from madoguchi.bench.pairs import fold_count, lfw_pairs, tsv_pairs
 from madoguchi.engine import models
+from madoguchi.engine.fusion import Fusion
 from madoguchi.engine.score import Calibration, fit_calibration
 from madoguchi.errors import ExitCode
 from madoguchi.synthetic.families import FAMILIES, HELD_OUT
@@ -57,6 +58,7 @@ def configure(bench: argparse.ArgumentParser) -> None:
         f"(default {accuracy.RELAYS}; 0 scores the first scan)",
     )
     acc.add_argument("--peer", choices=[peer.PEER], help="also run this library on the same pairs")
+    acc.add_argument("--no-faceres", action="store_true", help=NO_FACERES)
     acc.add_argument("--plot", type=Path, help="write a ROC plot (PNG) here")
     acc.add_argument("--jobs", type=int, default=None, help="worker processes (default: cores, max 4)")
     acc.add_argument("--models", type=Path, help="models folder (default: installed with madoguchi)")
@@ -86,6 +88,7 @@ def configure(bench: argparse.ArgumentParser) -> None:
     thr.add_argument("--jobs", type=int, default=None, help="worker processes (default: cores, max 4)")
     thr.add_argument("--models", type=Path, help="models folder (default: installed with madoguchi)")
     thr.add_argument("--json", action="store_true", help="print the table as one JSON object")
+    thr.add_argument("--no-faceres", action="store_true", help=NO_FACERES)
     thr.set_defaults(handler=run_thresholds)
 
     spd = kinds.add_parser("speed", help="per-stage median ms on one thread, load time, peak RSS")
@@ -97,6 +100,7 @@ def configure(bench: argparse.ArgumentParser) -> None:
     chip.add_parser(kinds)
     ocr.add_parser(kinds)
     pad.add_parser(kinds)
+    fusion.add_parser(kinds)
 
     sk = kinds.add_parser("soak", help="N mixed transactions on simulated devices: crashes, RSS, time")
     sk.add_argument("--transactions", type=int, default=1000)
@@ -104,6 +108,12 @@ def configure(bench: argparse.ArgumentParser) -> None:
     sk.add_argument("--trace", action="store_true", help="also print the Python lines that grew most")
     sk.add_argument("--json", action="store_true")
     sk.set_defaults(handler=run_soak)
+
+
+NO_FACERES = (
+    "the engine without FaceRes alone ([models] faceres = false); by default the fused engine, "
+    "and the engine without FaceRes beside it on the same faces"
+)
 
 
 def _load_pairs(args: argparse.Namespace) -> list | None:
@@ -135,8 +145,13 @@ def run_accuracy(args: argparse.Namespace) -> ExitCode:
         relays=args.relays,
         jobs=args.jobs,
         progress=progress,
+        faceres=not args.no_faceres,
     )
     result = _accuracy_figures(ours)
+    if ours.cross_fitted is not None:
+        result["cross_fitted"] = _figures(ours.cross_fitted)
+    if ours.single is not None:
+        result["without_faceres"] = _figures(ours.single)
     if families:
         result["breakdown"] = breakdown.breakdown(
             ours.distances, ours.same, np.array(ours.located), ours.conditions
@@ -204,6 +219,18 @@ def _print_accuracy(result: dict, *, lfw_protocol: bool) -> None:
     for name, r in rows:
         low, high = r["tar_at_far_1e-3_interval"]
         print(f"{name}: TAR at FAR 1e-3, 95% bootstrap interval {100 * low:.2f}-{100 * high:.2f}%")
+    for key, what in (
+        ("cross_fitted", "fused, each fold's fusion fitted on the other folds only (LFW protocol)"),
+        ("without_faceres", "the engine without FaceRes, same faces, same run"),
+    ):
+        if key in result:
+            f = result[key]
+            low, high = f["tar_at_far_1e-3_interval"]
+            print(
+                f"{what}: {100 * f['accuracy_10fold']:.2f}% ±{100 * f['accuracy_std']:.2f} 10-fold, "
+                f"TAR {100 * f['tar_at_far_1e-3']:.2f}% ({100 * low:.2f}-{100 * high:.2f}) at FAR 1e-3, "
+                f"EER {100 * f['eer']:.2f}%"
+            )
     if "quality_gate" in result:
         g = result["quality_gate"]
         print(
@@ -291,29 +318,43 @@ def run_thresholds(args: argparse.Namespace) -> ExitCode:
     pairs = _load_pairs(args)
     if pairs is None:
         return ExitCode.USAGE
+    faceres = not args.no_faceres
     described = thresholds.describe_lfw(
         pairs,
         generators=([] if args.no_card_scan else [None]) + args.family,
         models=args.models,
         jobs=args.jobs or min(4, os.cpu_count() or 1),
         progress=not args.json,
+        faceres=faceres,
     )
-    sets = thresholds.sets_from(described)
+    folder = models.models_dir(args.models)
+    joined = Fusion.load(models.verified(folder, models.FUSION)) if faceres else None
+    sets = thresholds.sets_from(described, joined)
+    engines = {"fused" if faceres else "without FaceRes": sets}
+    if faceres:
+        engines["without FaceRes"] = thresholds.sets_from(described, None, single=True)
     del described
     if args.write_calibration:
         tuning = [s for s in sets if s.name in ("LFW", "card scans")]  # never a family's scans
-        _write_calibration(args.write_calibration, tuning, args.lfw, args.folds)
+        _write_calibration(args.write_calibration, tuning, args.lfw, args.folds, faceres=faceres)
     calibration = Calibration.load(
-        args.write_calibration or models.verified(models.models_dir(args.models), models.CALIBRATION)
+        args.write_calibration
+        or models.verified(folder, models.FUSED_CALIBRATION if faceres else models.CALIBRATION)
     )
-    result = thresholds.report(calibration, sets, np.arange(0, 100 + 1e-9, args.step))
+    before = None
+    if faceres:  # the histograms put the engine without FaceRes, on its own scale, beside the fused one
+        alone = Calibration.load(models.verified(folder, models.CALIBRATION))
+        before = thresholds.Before("without FaceRes (before)", engines["without FaceRes"], alone.scores)
+    result = thresholds.report(calibration, sets, np.arange(0, 100 + 1e-9, args.step), engines, before)
     if args.plot:
-        thresholds.plot(args.plot, calibration, sets)
+        thresholds.plot(args.plot, calibration, sets, before)
     print(json.dumps(result) if args.json else thresholds.text(result))
     return ExitCode.OK
 
 
-def _write_calibration(target: Path, sets: list[thresholds.Comparisons], lfw: Path, folds: int) -> None:
+def _write_calibration(
+    target: Path, sets: list[thresholds.Comparisons], lfw: Path, folds: int, *, faceres: bool
+) -> None:
     images = f"the images of folds 0-{folds - 1} of {lfw.name}/pairs.txt"
     among = {
         "LFW": f"between any two of {images}",
@@ -326,6 +367,12 @@ def _write_calibration(target: Path, sets: list[thresholds.Comparisons], lfw: Pa
         f"({len(s.genuine):,} same-person ones not used)"
         for s in sets
     }
+    fitted_on["distance"] = (
+        f"the fused distance of dlib's and FaceRes' descriptors ({models.FUSION})"
+        if faceres
+        else "dlib's descriptor alone (the engine without FaceRes)"
+    )
     fit_calibration({s.name: s.impostor for s in sets}, fitted_on=fitted_on).save(target)
-    if target.name == models.CALIBRATION and (target.parent / models.MANIFEST).is_file():
+    shipped = (models.CALIBRATION, models.FUSED_CALIBRATION)
+    if target.name in shipped and (target.parent / models.MANIFEST).is_file():
         models.record(target.parent, target.name)  # the engine checks every file against it

@@ -25,6 +25,7 @@ from datetime import date
 
 from madoguchi.document.card_code import KEY_B_GROUPS, CardCodeReader
 from madoguchi.document.ocr import OcrUnavailable
+from madoguchi.errors import ExitCode
 from madoguchi.synthetic.card_faces import FONTS, HELD_OUT_PRINT, PRINT_FAMILIES, card_scan
 
 DAY = date(2026, 6, 1)
@@ -211,19 +212,19 @@ def add_parser(kinds: argparse._SubParsersAction) -> None:
     command.set_defaults(handler=run_command)
 
 
-def run_command(args: argparse.Namespace) -> int:
+def run_command(args: argparse.Namespace) -> ExitCode:
     missing = [str(path) for path, _ in FONTS.values() if not path.is_file()]
     if missing:
         print(
             f"fonts missing: {', '.join(missing)}: apt install fonts-ipaexfont fonts-noto-cjk fonts-vlgothic",
             file=sys.stderr,
         )
-        return 2
+        return ExitCode.USAGE
     try:
         CardCodeReader().close()
     except OcrUnavailable as error:
         print(f"no OCR: {error}", file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     jobs = args.jobs or min(4, os.cpu_count() or 1)
     results = run(args.family or list(PRINT_FAMILIES), args.cards, jobs=jobs, first_seed=args.first_seed)
     result = report(results)
@@ -231,4 +232,4 @@ def run_command(args: argparse.Namespace) -> int:
         print(json.dumps(result))
     else:
         print(text(result))
-    return 0
+    return ExitCode.OK

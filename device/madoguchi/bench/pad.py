@@ -51,7 +51,7 @@ from PIL import Image
 from madoguchi import paths
 from madoguchi.bench.accuracy import describe_all
 from madoguchi.engine import FaceEngine
-from madoguchi.errors import FaceError, MadoguchiError
+from madoguchi.errors import ExitCode, FaceError, MadoguchiError
 from madoguchi.pad.check import SIGNALS, PadCheck, PadConfig
 from madoguchi.synthetic.heads import Head
 from madoguchi.synthetic.pad_families import ATTACKS, FAMILIES, HELD_OUT, KINDS, TUNING, sequence
@@ -387,18 +387,18 @@ def run_all(
     return outcomes
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> ExitCode:
     tuning, test = tuple(args.tune.split(",")), tuple(args.test.split(","))
     if unknown := (set(tuning) | set(test)) - set(FAMILIES):
         print(f"unknown family {', '.join(sorted(unknown))}: one of {', '.join(FAMILIES)}", file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     if args.outcomes:
         outcomes = load_outcomes(args.outcomes)
     else:
         lfw = None if args.package_faces else args.lfw
         if lfw is not None and not (lfw / "images").is_dir():
             print(f"no LFW images at {lfw}: give --lfw DIR or --package-faces", file=sys.stderr)
-            return 2
+            return ExitCode.USAGE
         jobs = [
             Job(kind, family, seed)
             for family in tuning
@@ -422,7 +422,7 @@ def run(args: argparse.Namespace) -> int:
             )
         except MadoguchiError as error:
             print(f"bench pad: {error}", file=sys.stderr)
-            return 2
+            return ExitCode.USAGE
     result = report(outcomes, tuning, test)
     print(json.dumps(result) if args.json else text(result))
-    return 0
+    return ExitCode.OK

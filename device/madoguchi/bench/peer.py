@@ -14,6 +14,7 @@ import numpy as np
 from madoguchi.bench import accuracy
 from madoguchi.bench.accuracy import AccuracyRun, Described, Side, read_rgb
 from madoguchi.bench.pairs import Pair
+from madoguchi.engine.fusion import Description
 
 PEER = "face_recognition"
 
@@ -60,7 +61,8 @@ class PeerWorker:
         centre_box = (h // 4, 3 * w // 4, 3 * h // 4, w // 4)
         location = _nearest_centre(locations, rgb.shape) if locations else centre_box
         descriptor = encode(rgb, location)
-        return Described(side, descriptor, bool(locations), True, (time.perf_counter() - started) * 1000)
+        ms = (time.perf_counter() - started) * 1000
+        return Described(side, Description(descriptor), bool(locations), True, ms)
 
 
 def run(pairs: list[Pair], *, jobs: int | None = None, progress: bool = False) -> AccuracyRun:

@@ -1,6 +1,10 @@
 """`madoguchi bench speed`: per-stage median milliseconds on one thread, load time and peak RSS,
 with face_recognition timed in the same passes as ours when asked.
 
+The fused engine's face path and the engine without FaceRes' (``[models] faceres = false``) are
+timed in the same passes, so the time FaceRes adds is read from one run (``added_ms``: the median of
+the per-pass differences).
+
 The images are made here from scikit-image's public-domain astronaut, so the benchmark runs on any
 machine: a 640x480 camera frame, and a card scanned at 300 dpi (1011x638 px, the photo about
 300 px tall) on which the face must be found by tiling.
@@ -56,15 +60,21 @@ class Stopwatch:
 
 @dataclass(frozen=True)
 class Speed:
-    """Medians over the same passes. ``face_ms`` is ``find_one_face`` + ``align`` + ``describe`` as
-    the daemon calls them; the four stages are that path cut at its steps in the same pass, and
-    ``other_ms`` is what their medians leave of ``face_ms`` (medians do not add exactly)."""
+    """Medians over the same passes. ``face_ms`` is ``find_one_face`` + ``describe_face`` as the
+    daemon calls them; the stages are that path cut at its steps in the same pass (dlib's chip views
+    and descriptor, then FaceRes' chip and descriptor), and ``other_ms`` is what their medians leave
+    of ``face_ms`` (medians do not add exactly). ``face_without_faceres_ms`` is the same path of the
+    engine without FaceRes, in the same passes; ``added_ms`` the median of the per-pass differences."""
 
     face_ms: float
+    face_without_faceres_ms: float
+    added_ms: float
     detect_frame_ms: float
     landmarks_ms: float
     align_ms: float
     embed_ms: float
+    faceres_align_ms: float
+    faceres_embed_ms: float
     other_ms: float
     detect_page_ms: float
     model_load_ms: float
@@ -85,7 +95,7 @@ class PeerSpeed:
     embed_ratio: float
 
 
-STAGES = ("detect_frame_ms", "landmarks_ms", "align_ms", "embed_ms")
+STAGES = ("detect_frame_ms", "landmarks_ms", "align_ms", "embed_ms", "faceres_align_ms", "faceres_embed_ms")
 
 
 def run(*, models: Path | None, repeat: int, with_peer: bool = False) -> tuple[Speed, PeerSpeed | None]:
@@ -96,6 +106,8 @@ def run(*, models: Path | None, repeat: int, with_peer: bool = False) -> tuple[S
     started = time.perf_counter()
     engine = FaceEngine.load(models, threads=1)
     load_ms = (time.perf_counter() - started) * 1000
+    single = FaceEngine.load(models, threads=1, faceres=False)
+    assert engine.faceres is not None
     frame, page = bench_images()
     if not engine.detector.detect(frame) or not engine.find_faces(page, min_face=PAGE_MIN_FACE):
         raise RuntimeError("the benchmark's own test face was not found: the engine is broken")
@@ -105,8 +117,10 @@ def run(*, models: Path | None, repeat: int, with_peer: bool = False) -> tuple[S
         if len(watch.times.get("face", ())) == 1:
             watch.times.clear()  # the first pass is a warm-up: first invocations allocate
         watch.start()
-        engine.describe(engine.align(frame, engine.find_one_face(frame)))
+        engine.describe_face(frame, engine.find_one_face(frame))
         watch.lap("face")
+        single.describe_face(frame, single.find_one_face(frame))
+        watch.lap("face_single")
         # the same path cut at its steps: find_one_face takes the tallest detection, then its mesh
         detection = max(engine.detector.detect(frame), key=lambda d: float(d.box[3] - d.box[1]))
         watch.lap("detect_frame_ms")
@@ -117,6 +131,10 @@ def run(*, models: Path | None, repeat: int, with_peer: bool = False) -> tuple[S
         watch.lap("align_ms")
         engine.describe(views)
         watch.lap("embed_ms")
+        chips = engine.faceres.chips(frame, landmarks.points)
+        watch.lap("faceres_align_ms")
+        engine.faceres.describe(chips)
+        watch.lap("faceres_embed_ms")
         engine.detector.detect(page, min_face=PAGE_MIN_FACE)
         watch.lap("detect_page")
         if location is not None:
@@ -124,9 +142,15 @@ def run(*, models: Path | None, repeat: int, with_peer: bool = False) -> tuple[S
             watch.lap("peer_detect")
             peer.encode(frame, location)
             watch.lap("peer_embed")
+        engine.scratch.wipe()
+        single.scratch.wipe()
     stages = {name: watch.median(name) for name in STAGES}
     ours = Speed(
         face_ms=watch.median("face"),
+        face_without_faceres_ms=watch.median("face_single"),
+        added_ms=statistics.median(
+            f - s for f, s in zip(watch.times["face"], watch.times["face_single"], strict=True)
+        ),
         **stages,
         other_ms=watch.median("face") - sum(stages.values()),
         detect_page_ms=watch.median("detect_page"),
@@ -147,6 +171,7 @@ def run(*, models: Path | None, repeat: int, with_peer: bool = False) -> tuple[S
             )
         ),
         detect_ratio=watch.median("peer_detect") / stages["detect_frame_ms"],
-        embed_ratio=watch.median("peer_embed") / (stages["align_ms"] + stages["embed_ms"]),
+        embed_ratio=watch.median("peer_embed")
+        / sum(stages[k] for k in ("align_ms", "embed_ms", "faceres_align_ms", "faceres_embed_ms")),
     )
     return ours, theirs

@@ -140,3 +140,11 @@ class ModelsConfig(Section):
         title="Model directory",
         description="Overrides where the face models are read; it must hold manifest.json.",
     )
+    faceres: bool = Field(
+        default=True,
+        title="Second descriptor (FaceRes)",
+        description="true: each face is described by dlib's ResNet and by HSE FaceRes and the two "
+        "distances are fused (fewer honest visitors fall below the threshold); false: dlib's descriptor "
+        "alone, for boxes too slow for both (a Raspberry Pi 4 or older, a Jetson Nano). The score means "
+        "the same false-match rate either way, so the threshold stands.",
+    )

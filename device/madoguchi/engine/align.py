@@ -130,11 +130,18 @@ def face_chip(
         wipe(*halves)
 
 
-def chip_views(rgb: np.ndarray, points: np.ndarray, template: ChipTemplate) -> np.ndarray:
-    """The three views the descriptor averages, as one (3, 150, 150, 3) array: chip, mirror, closer."""
+def chip_views(
+    rgb: np.ndarray, points: np.ndarray, template: ChipTemplate, *, closer: bool = True
+) -> np.ndarray:
+    """The views the descriptor averages, as one (3, 150, 150, 3) array: chip, mirror, closer; without
+    ``closer`` the first two only (the fused engine, where FaceRes does more than a third view)."""
     chip = face_chip(rgb, points, template=template.points, weights=template.weights)
-    closer = face_chip(rgb, points, template=template.points, weights=template.weights, zoom=CLOSER_ZOOM)
+    views = [chip, chip[:, ::-1]]
+    if closer:
+        views.append(
+            face_chip(rgb, points, template=template.points, weights=template.weights, zoom=CLOSER_ZOOM)
+        )
     try:
-        return np.stack([chip, chip[:, ::-1], closer])
+        return np.stack(views)
     finally:
-        wipe(chip, closer)
+        wipe(chip, *views[2:])

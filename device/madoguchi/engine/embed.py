@@ -43,8 +43,3 @@ class FaceDescriptor:
             wipe(tensor)
         total /= max(float(np.linalg.norm(total)), 1e-6)
         return total
-
-
-def distance(a: np.ndarray, b: np.ndarray) -> float:
-    """Euclidean distance between two unit-length descriptors: 0 (same) to 2 (opposite)."""
-    return float(np.linalg.norm(a - b))

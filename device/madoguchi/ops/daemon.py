@@ -116,7 +116,7 @@ def run_daemon(config_path: Path, *, simulated: bool = False) -> ExitCode:
     seccomp.install()  # no AF_INET/AF_INET6 sockets, on every thread, however the daemon was started
     try:
         find_font(config.counter.font)
-        engine = FaceEngine.load(config.models.dir)
+        engine = FaceEngine.load(config.models.dir, faceres=config.models.faceres)
         hardware = wait_for_hardware(config, notifier)
     except ConfigError as error:  # e.g. no Japanese font, or a SANE option the scanner refuses
         log.error("cannot start: %s", error)

@@ -82,7 +82,7 @@ def device_checks(config_path: Path, config: CommonConfig, hardware: Hardware) -
     return DeviceChecks(
         config_path=config_path,
         config=lambda: config,
-        engine=functools.cache(lambda: FaceEngine.load(config.models.dir)),
+        engine=functools.cache(lambda: FaceEngine.load(config.models.dir, faceres=config.models.faceres)),
         hardware=hardware,
         sources=build_sources(config, hardware, None, locate=locate_photo, keypad=None),
         presenter=lambda: presenter,

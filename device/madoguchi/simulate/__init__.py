@@ -90,7 +90,7 @@ def open_desk(
     if "SANE_CONFIG_DIR" not in os.environ:  # scan through SANE's test backend, probe nothing real
         use_sane_test_backend(Path(tempfile.mkdtemp(prefix="madoguchi-sane-")))
     config = simulation_config(out, capture_seconds=capture_seconds, jlis_keys=jlis_keys, language=language)
-    desk = Desk(config, FaceEngine.load(config.models.dir))
+    desk = Desk(config, FaceEngine.load(config.models.dir, faceres=config.models.faceres))
     return desk, time.monotonic() - started
 
 
