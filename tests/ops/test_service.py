@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from madoguchi.errors import ModelError
+from madoguchi.ops.control import SOCKET_ENV
 from madoguchi.ops.systemd import SystemdNotifier
 
 
@@ -72,7 +73,11 @@ def test_daemon_reports_ready_and_stops_on_sigterm(notify_socket, tmp_path, sane
         '[hardware]\nkind = "simulated"\n'
         f'[storage]\naudit_path = "{tmp_path / "audit.jsonl"}"\n'
     )
-    env = os.environ | {"NOTIFY_SOCKET": path, "SANE_CONFIG_DIR": str(sane_config_dir)}
+    env = os.environ | {
+        "NOTIFY_SOCKET": path,
+        "SANE_CONFIG_DIR": str(sane_config_dir),
+        SOCKET_ENV: str(tmp_path / "control.sock"),  # never the box's /run/madoguchi
+    }
     daemon = subprocess.Popen(
         [sys.executable, "-m", "madoguchi", "run", "--config", str(config)],
         env=env,
