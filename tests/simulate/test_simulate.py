@@ -61,9 +61,9 @@ def test_genuine_at_or_above_and_impostor_below(summary):
     assert entries["impostor"]["at_or_above"] is False
     assert entries["form_genuine"]["mode"] == "form" and entries["genuine"]["mode"] == "card"
     assert entries["double_press"]["extra_transactions"] == 0
-    # The camera sees another picture of the person than the card shows, as in the field: no copy's 100.
-    for name in ("genuine", "form_genuine", "chip_genuine"):
-        assert entries[name]["score"] < 100, entries[name]
+    # The camera sees another picture of the person than the card shows, as in the field (checked in
+    # tests/synthetic/test_people.py); with both descriptors a genuine visitor may still score 100, as
+    # about 70 % of LFW's same-person pairs do (models/MODELS.md, the threshold table).
 
 
 def test_a_photo_or_a_phone_at_the_camera_is_advised_to_staff(summary):

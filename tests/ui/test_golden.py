@@ -71,6 +71,8 @@ CHIP_NOT_VERIFIED = TransactionResult(
     77.0,
     detail=SourceDetail(("chip_not_verified",), alert=True, record={"chip_verified": False}),
 )
+PAD_SUSPECT = result("scored", 74.0, "pad_suspect", "pad_planarity", "pad_moire", "look_at_camera")
+BLANK_PAGE = result("blank_page")
 CHIP_WRONG_CODE = TransactionResult(42, WHEN, "chip", 60, "chip_wrong_code", values={"tries": 9})
 
 
@@ -120,41 +122,24 @@ DAY = tally(day_records(), WHEN.date(), WHEN.date())
 
 Render = Callable[[Presenter], Image.Image]
 
+
+def code_b(presenter: Presenter, digits: str, *, cursor: int, notice: str | None = None) -> Image.Image:
+    """照合番号B's entry screen with ``digits`` (``_`` not yet keyed) and the cursor at ``cursor``."""
+    prompt, hint = "chip_code_prompt", "chip_code_prompt_hint"
+    return presenter.digits(prompt, digits, cursor=cursor, groups=(6, 4, 4), hint=hint, notice=notice)
+
+
 SCREENS: dict[str, Render] = {
     "idle-card": lambda p: p.idle("card"),
     "idle-form": lambda p: p.idle("form"),
     "idle-card-clock": lambda p: p.idle("card", notice="clock_implausible"),
     "idle-chip": lambda p: p.idle("chip"),
-    "digits-entry": lambda p: p.digits(
-        "chip_code_prompt", "800101203_____", cursor=9, groups=(6, 4, 4), hint="chip_code_prompt_hint"
-    ),
-    "digits-blank": lambda p: p.digits(
-        "chip_code_prompt",
-        "______________",
-        cursor=0,
-        groups=(6, 4, 4),
-        hint="chip_code_prompt_hint",
-        notice="digit_blank",
-    ),
-    "digits-read": lambda p: p.digits(
-        "chip_code_prompt",
-        "80010120341234",
-        cursor=14,
-        groups=(6, 4, 4),
-        hint="chip_code_prompt_hint",
-        notice="chip_code_read",
-    ),
-    "digits-partial": lambda p: p.digits(
-        "chip_code_prompt",
-        "8001012034____",
-        cursor=10,
-        groups=(6, 4, 4),
-        hint="chip_code_prompt_hint",
-        notice="chip_code_partial",
-    ),
-    "digits-confirm": lambda p: p.digits(
-        "chip_code_prompt", "80010120341234", cursor=14, groups=(6, 4, 4), hint="chip_code_prompt_hint"
-    ),
+    "digits-entry": lambda p: code_b(p, "800101203_____", cursor=9),
+    "digits-blank": lambda p: code_b(p, "______________", cursor=0, notice="digit_blank"),
+    "digits-read": lambda p: code_b(p, "80010120341234", cursor=14, notice="chip_code_read"),
+    "digits-partial": lambda p: code_b(p, "8001012034____", cursor=10, notice="chip_code_partial"),
+    "digits-unread": lambda p: code_b(p, "______________", cursor=0, notice="chip_code_unread"),
+    "digits-confirm": lambda p: code_b(p, "80010120341234", cursor=14),
     "progress-reading-chip": lambda p: p.progress("reading_chip", hint="reading_chip_hint"),
     "progress-scanning": lambda p: p.progress("scanning", hint="scanning_hint"),
     "progress-locating": lambda p: p.progress("locating"),
@@ -166,6 +151,8 @@ SCREENS: dict[str, Render] = {
     "result-below-noted": lambda p: p.result(BELOW),
     "result-out-of-paper-notes-busy": lambda p: p.result(OUT_OF_PAPER, notice="busy_press"),
     "result-no-face": lambda p: p.result(NO_FACE),
+    "result-blank-page": lambda p: p.result(BLANK_PAGE),
+    "result-presentation-suspect": lambda p: p.result(PAD_SUSPECT),
     "result-poor-photo": lambda p: p.result(POOR_PHOTO),
     "result-cancelled": lambda p: p.result(CANCELLED),
     "result-chip-verified": lambda p: p.result(CHIP_VERIFIED),
@@ -186,6 +173,7 @@ SCREENS: dict[str, Render] = {
     "slip-above": lambda p: p.slip(ABOVE, witness=(41, "3f9a0c2b7d41")),
     "slip-out-of-paper-notes": lambda p: p.slip(OUT_OF_PAPER),
     "slip-no-face": lambda p: p.slip(NO_FACE),
+    "slip-presentation-suspect": lambda p: p.slip(PAD_SUSPECT),
     "slip-selftest": lambda p: p.slip(SELFTEST),
     "slip-audit-key": lambda p: render_key_slip(
         "MADOGUCHI-AUDIT-KEY-V1:" + "3F9A0C2B7D41E5A8" * 4,
@@ -216,6 +204,7 @@ CASES = [(look, name) for look in ("ja", "en") for name in SCREENS] + [
         "idle-card",
         "result-above",
         "result-no-face",
+        "result-presentation-suspect",
         "slip-above",
         "decided-issued",
         "menu",

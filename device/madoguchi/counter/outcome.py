@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from madoguchi.pad.texts import SUSPECT
+
 SCORED = "scored"
 CANCELLED = "cancelled"
 SELFTEST = "selftest"
@@ -71,6 +73,18 @@ class TransactionResult:
     @property
     def at_or_above(self) -> bool | None:
         return None if self.score is None else self.score >= self.threshold
+
+    @property
+    def alerts(self) -> tuple[str, ...]:
+        """What staff must see as prominently as the score: the source's alert (a chip photo whose
+        signature did not verify) and a suspected presentation attack."""
+        source = self.detail.shown if self.detail.alert else ()
+        return (*source, *(code for code in self.notes if code == SUSPECT))
+
+    @property
+    def advice(self) -> tuple[str, ...]:
+        """The notes that are not alerts, in their order (the suspect signals first, then quality)."""
+        return tuple(code for code in self.notes if code != SUSPECT)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from madoguchi.language import Text
 
+SUSPECT = "pad_suspect"
+"""The checks' suspect result among a transaction's notes: drawn as an alert, as prominently as the score."""
+
 TEXTS: dict[str, Text] = {
     # --- the challenge's requests, on the LCD while they are spoken ---
     "pad_blink": Text("まばたきをしてください", "Please blink"),
@@ -18,7 +21,7 @@ TEXTS: dict[str, Text] = {
     "pad_face_front": Text("正面を向いてください", "Face the camera"),
     # --- the result, on the LCD and the slip ---
     "pad_pass": Text("なりすまし確認：異常なし", "Presentation check: nothing found"),
-    "pad_suspect": Text(
+    SUSPECT: Text(
         "なりすまし確認：写真・画面の提示の疑い（職員が確認）",
         "Presentation check: photo or screen suspected — staff check",
     ),

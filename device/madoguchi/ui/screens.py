@@ -244,12 +244,13 @@ def _score(
     column: TextColumn, result: TransactionResult, notice: str | None, language: Language, decisions: bool
 ) -> None:
     """The score, the threshold, then what staff must act on, then advice: the screen is small. An
-    alert of the source (a chip photo whose signature did not verify) is a band under the verdict's."""
+    alert (a chip photo whose signature did not verify, a suspected photo or screen at the camera)
+    is a band under the verdict's."""
     above = bool(result.at_or_above)
     colour = AT_OR_ABOVE if above else BELOW
     column.footer(say("decision_keys" if decisions else "staff_decide", language), size=12, ink=MUTED)
     column.band(say("at_or_above" if above else "below", language), fill=colour, ink=PAPER, size=24)
-    alerts = result.detail.shown if result.detail.alert else ()
+    alerts = result.alerts
     for code in alerts:
         column.band(say(code, language), fill=PROBLEM, ink=PAPER, size=14)
     column.gap(4)
@@ -257,14 +258,14 @@ def _score(
     column.text(str(result.shown_score), size=56 if alerts else 84, ink=colour, centre=True)
     column.text(f"{say('threshold', language)} {result.threshold}", size=20, ink=INK, centre=True)
     column.gap(6)
-    for code in result.detail.shown if not alerts else ():
+    for code in result.detail.shown if not result.detail.alert else ():
         column.text(say(code, language), size=14, ink=INK)
     for code in result.notes:
         if code in DEVICE_PROBLEMS:
             column.text(say(code, language), size=16, ink=PROBLEM)
             column.text(action(code, language) or "", size=13, ink=PROBLEM)
     _notice(column, notice, language)
-    for code in result.notes[:2]:
+    for code in result.advice[:2]:
         if code not in DEVICE_PROBLEMS:
             column.text("・" + say(code, language), size=13, ink=MUTED)
 

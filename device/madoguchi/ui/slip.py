@@ -4,8 +4,8 @@ The slip carries where and when, the transaction number, the mode, the score, th
 whether the score is at or above it, plus notes. It never carries an image, a name or a card
 number: there is nothing on it to draw them from. The test slip (``print-test``, the self-test) is
 titled テスト印刷 and says no comparison was made; a slip printed again is marked 再発行 with when;
-a source's alert (a chip photo whose signature did not verify) is printed white on black above the
-score, as large as the heading.
+an alert (a chip photo whose signature did not verify, a suspected photo or screen at the camera)
+is printed white on black above the score, as large as the heading.
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def render_slip(
     line(f"{say('mode', language)}: {say(SOURCES[result.mode].title, language)}")
     column.rule(ink=BLACK)
     if result.code == SCORED:
-        for code in result.detail.shown if result.detail.alert else ():
+        for code in result.alerts:
             column.band(say(code, language), fill=BLACK, ink=WHITE, size=26)
             column.gap(6)
         line(say("score", language), centre=True)
@@ -115,10 +115,10 @@ def render_slip(
         next_step = action(result.code, language)
         if next_step:
             line(next_step)
-    if result.notes:
+    if result.advice:
         column.rule(ink=BLACK)
         line(f"{say('notes', language)}:")
-        for code in result.notes:
+        for code in result.advice:
             line("・" + say(code, language))
     column.rule(ink=BLACK)
     if witness is not None:
