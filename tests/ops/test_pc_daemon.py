@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 from control_daemon import require_engine
+from madoguchi.ops.simulated import simulated_config
 
 DEADLINE_S = 180.0
 """Only so that a daemon that never starts cannot hang the suite."""
@@ -73,3 +74,16 @@ def test_a_simulated_daemon_on_a_pc_is_driven_from_the_command_line(tmp_path):
     finally:
         daemon.terminate()
         daemon.wait(timeout=60)
+
+
+@pytest.mark.parametrize("storage", ["", '[storage]\naudit_path = "/var/lib/madoguchi/audit.jsonl"\n'])
+def test_a_simulated_daemon_never_writes_the_box_s_record(tmp_path, monkeypatch, storage):
+    """Not even as root, where /var/lib/madoguchi is writable: simulated visitors go to the user's
+    state directory, whether the config names the box's record or names none."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("SANE_CONFIG_DIR", str(tmp_path))
+    config = tmp_path / "config.toml"
+    counter = '[counter]\nmunicipality = "テスト市"\nterminal_id = "pc-test"\nthreshold = 60\n'
+    config.write_text(counter + storage)
+    for path in (config, tmp_path / "no-such.toml"):
+        assert simulated_config(path).storage.audit_path == tmp_path / "state" / "madoguchi" / "audit.jsonl"

@@ -126,9 +126,13 @@ class CounterConfig(Section):
         return mode
 
 
+BOX_AUDIT_PATH = Path("/var/lib/madoguchi/audit.jsonl")
+"""The box's audit record, where its daemon keeps it unless the config says otherwise."""
+
+
 class StorageConfig(Section):
     audit_path: Annotated[AbsolutePath, AfterValidator(_audit_file)] = Field(
-        default=Path("/var/lib/madoguchi/audit.jsonl"),
+        default=BOX_AUDIT_PATH,
         title="Audit record",
         description="Append-only, hash-chained JSON lines; never holds images or anything biometric.",
     )

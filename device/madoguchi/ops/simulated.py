@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from madoguchi.config import CommonConfig, parse
+from madoguchi.config.counter import BOX_AUDIT_PATH
 from madoguchi.config.problems import check_nesting
 from madoguchi.hardware.scanner import use_sane_test_backend
 
@@ -40,7 +41,8 @@ def cache_dir() -> Path:
 
 def simulated_config(path: Path) -> CommonConfig:
     """The file at ``path`` if there is one (else a sample counter), with every device simulated,
-    and its audit record in :func:`state_dir` unless the file names a place this user may write."""
+    and its audit record in :func:`state_dir` unless the file names a place this user may write
+    other than the box's own record (simulated visitors never enter a real box's record)."""
     data: dict[str, Any] = {"counter": dict(SAMPLE_COUNTER)}
     text = None
     if path.is_file():
@@ -50,8 +52,8 @@ def simulated_config(path: Path) -> CommonConfig:
     else:
         log.info("no config file at %s: a sample counter (%s)", path, SAMPLE_COUNTER["terminal_id"])
     data["hardware"] = {**data.get("hardware", {}), "kind": "simulated"}
-    record = Path(data.get("storage", {}).get("audit_path", "/var/lib/madoguchi/audit.jsonl"))
-    if not _may_write(record):
+    record = Path(data.get("storage", {}).get("audit_path", BOX_AUDIT_PATH))
+    if record == BOX_AUDIT_PATH or not _may_write(record):  # never the box's record, even as root
         data["storage"] = {**data.get("storage", {}), "audit_path": str(state_dir() / "audit.jsonl")}
     prompts = Path(data.get("voice", {}).get("cache_dir", "/var/cache/madoguchi/voice"))
     if not _may_write(prompts / "prompt.wav"):

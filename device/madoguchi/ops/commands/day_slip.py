@@ -26,7 +26,7 @@ WORDS = {
         "{transactions} transactions ({at_or_above} at or above, {below} below); decisions: {issued} issued, "
         "{second_check} second check, {refused} refused",
     ),
-    "damaged": Text("読めない記録行 {damaged} 行", "{damaged} unreadable record lines"),
+    "damaged": Text("読めない記録行 {damaged} 行", "unreadable record lines: {damaged}"),
 }
 
 

@@ -46,6 +46,8 @@ class PressAnswer(Answer):
     button: str
     last_transaction: int
     outcome: str | None
+    score: int | None = None
+    """As staff see it (rounded down), None when there was none."""
     threshold: int | None
 
 
@@ -89,6 +91,7 @@ def handle(appliance: Appliance, arguments: PressArguments, _peer: Peer) -> Pres
         button=arguments.button,
         last_transaction=last.number if last else 0,
         outcome=last.code if last else None,
+        score=last.shown_score if last else None,
         threshold=last.threshold if last else None,
     )
 
@@ -97,14 +100,18 @@ WORDS = {
     "pressed": Text("ボタンを押しました", "pressed"),
     "last": Text("最後の照合", "last transaction"),
     "none": Text("まだありません", "none yet"),
+    "score": Text("スコア", "score"),
+    "threshold": Text("基準値", "threshold"),
 }
 
 
 def render(data: PressAnswer, language: Language) -> tuple[ExitCode, list[str]]:
+    words = {key: text(language) for key, text in WORDS.items()}
+    score = "" if data.score is None else f" {words['score']} {data.score}"
     last = (
-        f"#{data.last_transaction} {data.outcome} ({data.threshold})"
+        f"#{data.last_transaction} {data.outcome}{score}, {words['threshold']} {data.threshold}"
         if data.last_transaction
-        else WORDS["none"](language)
+        else words["none"]
     )
     return ExitCode.OK, [
         f"{WORDS['pressed'](language)}: {data.button.upper()}; {WORDS['last'](language)}: {last}"

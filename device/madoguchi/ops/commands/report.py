@@ -27,7 +27,7 @@ WORDS = {
         "{refused} refused at or above",
     ),
     "damaged": Text(
-        "読めない記録行 {damaged} 行（集計から除外）", "{damaged} unreadable record lines left out"
+        "読めない記録行 {damaged} 行（集計から除外）", "unreadable record lines left out: {damaged}"
     ),
     "order": Text("--from は --to 以前の日付にしてください", "--from must not be after --to"),
     "too_long": Text(f"期間は {MOST_DAYS} 日までです", f"a report covers at most {MOST_DAYS} days"),

@@ -101,9 +101,7 @@ WORDS = {
         "This report is made from the audit record's numbers, times, sources, scores and decisions only. "
         "It holds no face image, name or card number, and neither does the counter.",
     ),
-    "damaged": Text(
-        "読めない記録行 {n} 行は集計から除きました。", "{n} unreadable record lines were left out."
-    ),
+    "damaged": Text("読めない記録行 {n} 行は集計から除きました。", "Unreadable record lines left out: {n}."),
     "page": Text("{n} / {of} ページ", "page {n} of {of}"),
 }
 
