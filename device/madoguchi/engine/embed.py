@@ -17,8 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from madoguchi.engine.align import CHIP_SIZE
-from madoguchi.engine.runtime import TfliteModel
-from madoguchi.privacy import wipe
+from madoguchi.engine.runtime import TfliteModel, summed_output
 
 
 class FaceDescriptor:
@@ -31,15 +30,6 @@ class FaceDescriptor:
 
     def describe(self, views: np.ndarray) -> np.ndarray:
         """``views``: (N, 150, 150, 3) uint8 chips of one face; the unit-length mean descriptor."""
-        total = np.zeros(128, np.float32)
-        tensor = np.empty((1, CHIP_SIZE, CHIP_SIZE, 3), np.float32)
-        try:
-            for view in views:
-                tensor[0] = view
-                (descriptor,) = self.model.run(tensor)
-                total += descriptor.reshape(-1)
-                descriptor.fill(0)
-        finally:
-            wipe(tensor)
+        total = summed_output(self.model, views)
         total /= max(float(np.linalg.norm(total)), 1e-6)
         return total

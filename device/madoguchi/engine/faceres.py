@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from madoguchi.engine.align import similarity
-from madoguchi.engine.runtime import TfliteModel
+from madoguchi.engine.runtime import TfliteModel, summed_output
 from madoguchi.privacy import wipe
 
 CHIP_SIZE = 224
@@ -100,16 +100,7 @@ class FaceRes:
     def describe(self, views: np.ndarray) -> np.ndarray:
         """``views``: (N, 224, 224, 3) uint8 chips of one face; the square root of their mean
         features, scaled to unit length."""
-        total = np.zeros(FEATURES, np.float32)
-        tensor = np.empty((1, CHIP_SIZE, CHIP_SIZE, 3), np.float32)
-        try:
-            for view in views:
-                tensor[0] = view
-                (features,) = self.model.run(tensor)
-                total += features.reshape(-1)
-                features.fill(0)
-        finally:
-            wipe(tensor)
+        total = summed_output(self.model, views)
         np.sqrt(np.maximum(total, 0.0, out=total), out=total)
         total /= max(float(np.linalg.norm(total)), 1e-6)
         return total

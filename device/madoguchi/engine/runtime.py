@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from madoguchi.errors import ModelError
+from madoguchi.privacy import wipe
 
 log = logging.getLogger(__name__)
 
@@ -62,3 +63,23 @@ class TfliteModel:
         self._interpreter.set_tensor(self._input["index"], tensor.astype(self.input_dtype, copy=False))
         self._interpreter.invoke()
         return [self._interpreter.get_tensor(out["index"]).copy() for out in self._outputs]
+
+
+def summed_output(model: TfliteModel, inputs: np.ndarray) -> np.ndarray:
+    """``model``'s one output summed over ``inputs`` (one inference each, as a batch of one); each
+    input tensor and output is zeroed once added, as a face's must be."""
+    tensor = np.empty(model.input_shape, np.float32)
+    total: np.ndarray | None = None
+    try:
+        for item in inputs:
+            tensor[0] = item
+            (output,) = model.run(tensor)
+            if total is None:
+                total = np.zeros(output.size, np.float32)
+            total += output.reshape(-1)
+            output.fill(0)
+    finally:
+        wipe(tensor)
+    if total is None:
+        raise ValueError("no inputs to run the model on")
+    return total

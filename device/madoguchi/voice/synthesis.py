@@ -23,7 +23,7 @@ import shutil
 import subprocess
 import tempfile
 import wave
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -90,6 +90,15 @@ def _run(command: list[str], *, text: str | None = None) -> None:
         raise VoiceUnavailable(f"{Path(command[0]).name} exited {done.returncode}: {said}")
 
 
+def _spoken(command_for: Callable[[str], list[str]], *, stdin: str | None = None) -> Sound:
+    """The WAV a tool writes where ``command_for(path)`` tells it (a scratch directory of its own,
+    gone on return), read back."""
+    with tempfile.TemporaryDirectory(prefix="madoguchi-voice-") as scratch:
+        out = Path(scratch) / "out.wav"
+        _run(command_for(str(out)), text=stdin)
+        return read_wav(out)
+
+
 def read_wav(path: Path) -> Sound:
     """A mono or stereo 16-bit WAV as mono samples (channels averaged)."""
     try:
@@ -131,11 +140,8 @@ class OpenJTalk:
         return self._identity
 
     def speak(self, text: str) -> Sound:
-        with tempfile.TemporaryDirectory(prefix="madoguchi-voice-") as scratch:
-            out = Path(scratch) / "out.wav"
-            command = [self.command, "-x", str(self.dictionary), "-m", str(self.voice), "-ow", str(out)]
-            _run(command, text=text)
-            return read_wav(out)
+        model = ["-x", str(self.dictionary), "-m", str(self.voice)]
+        return _spoken(lambda out: [self.command, *model, "-ow", out], stdin=text)
 
 
 class EspeakNg:
@@ -151,10 +157,8 @@ class EspeakNg:
         return self._identity
 
     def speak(self, text: str) -> Sound:
-        with tempfile.TemporaryDirectory(prefix="madoguchi-voice-") as scratch:
-            out = Path(scratch) / "out.wav"
-            _run([self.command, "-v", self.voice, "-s", str(self.words_per_minute), "-w", str(out), text])
-            return read_wav(out)
+        voice = ["-v", self.voice, "-s", str(self.words_per_minute)]
+        return _spoken(lambda out: [self.command, *voice, "-w", out, text])
 
 
 def synthesizer_for(language: Language) -> Synthesizer:
